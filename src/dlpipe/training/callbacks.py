@@ -1,0 +1,56 @@
+"""Callbacks shared by every family."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training produced a NaN or infinite loss; continuing would only waste time."""
+
+
+class StopOnNonFiniteLoss(pl.Callback):
+    """Stop at the first non-finite training loss with a message saying where and what to try."""
+
+    def __init__(self, hint: str = "lower the learning rate in params.yaml") -> None:
+        self.hint = hint
+
+    def on_train_batch_end(
+        self,
+        trainer: pl.Trainer,
+        pl_module: pl.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+    ) -> None:
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        if loss is None:
+            return
+        value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+        if not math.isfinite(value):
+            raise NonFiniteLossError(
+                f"{type(pl_module).__name__}: training loss is {value} at epoch "
+                f"{trainer.current_epoch}, batch {batch_idx} (global step {trainer.global_step}); "
+                f"training stopped: {self.hint}."
+            )
+
+
+class EpochHistory(pl.Callback):
+    """Keeps each epoch's logged metrics (train and val), for curves written by the stage.
+
+    Lightning runs the epoch-end validation before `on_train_epoch_end`, so both are present.
+    """
+
+    def __init__(self, keys: tuple[str, ...] = ("train/loss", "train/acc", "val/loss", "val/acc")):
+        self.keys = keys
+        self.history: dict[str, list[float]] = {key: [] for key in keys}
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        metrics = trainer.callback_metrics
+        for key in self.keys:
+            value = metrics.get(key)
+            self.history[key].append(float(value) if value is not None else math.nan)

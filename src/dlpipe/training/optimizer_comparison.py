@@ -1,0 +1,99 @@
+"""The seven optimizers train one MLP on MNIST: same initial weights, same batches, same budget."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from dlpipe.config import CompareOptimizersConfig, TrainingConfig
+from dlpipe.models.classifier_module import ClassifierModule
+from dlpipe.models.components import MLP
+from dlpipe.models.mnist_data import MnistDataModule
+from dlpipe.optim import optimizer_factory
+from dlpipe.tracking import start_run
+from dlpipe.training.callbacks import EpochHistory, NonFiniteLossError
+from dlpipe.training.trainer_factory import build_trainer
+
+FAMILY = "optimizers"
+STAGE = "compare_optimizers"
+
+
+@dataclass(frozen=True)
+class OptimizerResult:
+    """One optimizer's outcome; `error` is set (and metrics NaN) when training diverged."""
+
+    name: str
+    history: Mapping[str, tuple[float, ...]]
+    test_loss: float
+    test_acc: float
+    seconds: float
+    error: str | None
+
+
+def compare_optimizers(
+    root: Path,
+    data_path: Path,
+    checkpoint_root: Path,
+    cfg: CompareOptimizersConfig,
+    training: TrainingConfig,
+    seed: int,
+    params: Mapping[str, object],
+) -> list[OptimizerResult]:
+    """Train every configured optimizer; tracked as one parent run with a child per optimizer.
+
+    A diverging optimizer is a result, not a crash: its child run ends FAILED with the reason and
+    the others still train.
+    """
+    factories = {name: optimizer_factory(name, hyper) for name, hyper in cfg.optimizers.items()}
+    data = MnistDataModule(data_path, cfg.batch_size, seed, cfg.train_limit, training.num_workers)
+    data.setup()
+    torch.manual_seed(seed)
+    initial = MLP(28 * 28, cfg.hidden_sizes, 10, cfg.dropout)
+    results = []
+    with start_run(root, FAMILY, STAGE, params) as parent:
+        for name, factory in factories.items():
+            history = EpochHistory()
+            started = time.perf_counter()
+            try:
+                with start_run(
+                    root, FAMILY, STAGE, {"optimizer": name, **cfg.optimizers[name]},
+                    run_name=name, parent=parent,
+                ) as run:
+                    trainer = build_trainer(
+                        training,
+                        seed=seed,
+                        max_epochs=cfg.epochs,
+                        logger=run.lightning_logger(),
+                        checkpoint_dir=checkpoint_root / name,
+                        callbacks=[history],
+                    )
+                    module = ClassifierModule(copy.deepcopy(initial), factory)
+                    trainer.fit(module, datamodule=data)
+                    seconds = time.perf_counter() - started
+                    tested = trainer.test(module, datamodule=data, ckpt_path="best", verbose=False)
+                    run.log_metrics({**tested[0], "train/seconds": seconds})
+                    run.log_model(module.network)
+            except NonFiniteLossError as exc:
+                results.append(
+                    OptimizerResult(name, _frozen(history), math.nan, math.nan,
+                                    time.perf_counter() - started, str(exc))
+                )
+                continue
+            results.append(
+                OptimizerResult(name, _frozen(history), tested[0]["test/loss"],
+                                tested[0]["test/acc"], seconds, None)
+            )
+        parent.log_metrics(
+            {f"{r.name}/test_acc": r.test_acc for r in results if math.isfinite(r.test_acc)}
+        )
+    return results
+
+
+def _frozen(history: EpochHistory) -> dict[str, tuple[float, ...]]:
+    return {key: tuple(values) for key, values in history.history.items()}

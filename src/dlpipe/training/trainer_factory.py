@@ -1,0 +1,66 @@
+"""The one place that builds Lightning Trainers, so every family trains the same way."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
+
+from dlpipe.config import TrainingConfig
+from dlpipe.training.callbacks import StopOnNonFiniteLoss
+
+
+def build_trainer(
+    cfg: TrainingConfig,
+    *,
+    seed: int,
+    max_epochs: int,
+    logger: Any = None,
+    checkpoint_dir: Path | None = None,
+    monitor: str = "val/loss",
+    callbacks: Sequence[pl.Callback] = (),
+    **overrides: Any,
+) -> pl.Trainer:
+    """A seeded Trainer: GPU when present (accelerator "auto"), deterministic where possible.
+
+    Checkpoints (best by `monitor`, plus last) go to `checkpoint_dir`; None disables them.
+    `overrides` pass straight to pl.Trainer for the rare stage that needs more.
+    """
+    pl.seed_everything(seed, workers=True, verbose=False)
+    if cfg.deterministic and torch.cuda.is_available():
+        # cuBLAS needs this for deterministic matmuls; harmless when already set.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    all_callbacks: list[pl.Callback] = [StopOnNonFiniteLoss(), *callbacks]
+    if cfg.progress_bar:
+        all_callbacks.append(TQDMProgressBar(refresh_rate=50))
+    if checkpoint_dir is not None:
+        all_callbacks.append(
+            ModelCheckpoint(
+                dirpath=checkpoint_dir,
+                filename="best",
+                monitor=monitor,
+                mode="min",
+                save_top_k=1,
+                save_last=True,
+            )
+        )
+    options: dict[str, Any] = {
+        "accelerator": cfg.accelerator,
+        "devices": cfg.devices,
+        "max_epochs": max_epochs,
+        "logger": logger if logger is not None else False,
+        "callbacks": all_callbacks,
+        "deterministic": "warn" if cfg.deterministic else False,
+        "enable_progress_bar": cfg.progress_bar,
+        "enable_checkpointing": checkpoint_dir is not None,
+        "enable_model_summary": False,
+        "log_every_n_steps": cfg.log_every_n_steps,
+        "num_sanity_val_steps": 0,
+    }
+    options.update(overrides)
+    return pl.Trainer(**options)
