@@ -31,8 +31,12 @@ def main() -> None:
     for key in ("train/loss", "val/loss", "val/acc"):
         columns = {r.name: r.history[key] for r in results}
         write_text(reports / f"{key.replace('/', '_')}.csv", wide_csv("epoch", columns, start=1))
-    plot_curves(curves, ("train/loss", "val/loss"), reports / "loss_curves.png",
-                f"{len(results)} optimizers, same MLP, same batches")
+    plot_curves(
+        curves,
+        ("train/loss", "val/loss"),
+        reports / "loss_curves.png",
+        f"{len(results)} optimizers, same MLP, same batches",
+    )
     write_json(
         reports / "compare_metrics.json",
         {

@@ -69,16 +69,18 @@ def test_run_carries_params_tags_metrics_and_history(tmp_path: Path) -> None:
 
 
 def test_a_raising_block_leaves_the_run_failed_with_the_reason(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="boom"):
-        with start_run(tmp_path, "probe", "probe_stage", {}) as run:
-            raise RuntimeError("boom")
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        start_run(tmp_path, "probe", "probe_stage", {}) as run,
+    ):
+        raise RuntimeError("boom")
     got = MlflowClient(tracking_location(tmp_path).uri).get_run(run.run_id)
     assert got.info.status == "FAILED"
     assert got.data.tags["dlpipe.error"] == "RuntimeError: boom"
 
 
 def test_child_runs_point_at_their_parent(tmp_path: Path) -> None:
-    with start_run(tmp_path, "probe", "s", {}) as parent:
+    with start_run(tmp_path, "probe", "s", {}) as parent:  # noqa: SIM117 (child needs parent)
         with start_run(tmp_path, "probe", "s", {"k": 1}, run_name="child", parent=parent) as child:
             pass
     got = MlflowClient(tracking_location(tmp_path).uri).get_run(child.run_id)

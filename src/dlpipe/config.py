@@ -137,12 +137,11 @@ def build(kind: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{label}: {value!r} is not one of {list(typing.get_args(kind))}")
         return value
     if origin in (types.UnionType, typing.Union):
-        errors = []
         for option in typing.get_args(kind):
             try:
                 return build(option, value, where)
-            except ConfigError as exc:
-                errors.append(str(exc))
+            except ConfigError:
+                continue
         raise ConfigError(f"{label}: {value!r} matches none of {kind}")
     if kind is type(None):
         if value is not None:
@@ -155,7 +154,10 @@ def build(kind: Any, value: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{label}: expected a mapping, got {type(value).__name__}")
         return types.MappingProxyType(
-            {build(key_kind, k, where): build(value_kind, v, f"{where}.{k}") for k, v in value.items()}
+            {
+                build(key_kind, k, where): build(value_kind, v, f"{where}.{k}")
+                for k, v in value.items()
+            }
         )
     return _build_scalar(kind, value, label)
 
@@ -186,7 +188,8 @@ def _build_tuple(kind: Any, value: Any, where: str) -> tuple:
         return tuple(build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
     if len(args) != len(value):
         raise ConfigError(f"{label}: expected {len(args)} items, got {len(value)}")
-    return tuple(build(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+    pairs = enumerate(zip(args, value, strict=True))
+    return tuple(build(a, v, f"{where}[{i}]") for i, (a, v) in pairs)
 
 
 def _build_scalar(kind: Any, value: Any, label: str) -> Any:
@@ -196,7 +199,9 @@ def _build_scalar(kind: Any, value: Any, label: str) -> Any:
     if kind in (int, float) and isinstance(value, bool):
         raise ConfigError(f"{label}: expected {kind.__name__}, got a boolean {value!r}")
     if not isinstance(value, kind):
-        raise ConfigError(f"{label}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        raise ConfigError(
+            f"{label}: expected {kind.__name__}, got {type(value).__name__} {value!r}"
+        )
     return value
 
 

@@ -124,14 +124,21 @@ class RunLogger:
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
 
-    def log_model(self, model: Any, name: str = "model") -> None:
-        """A torch module as an MLflow PyTorch model (requirements pinned, no slow inference)."""
+    def log_model(self, model: Any, input_example: Any, name: str = "model") -> None:
+        """A torch module as an MLflow PyTorch model.
+
+        `input_example` (a small numpy batch) gives the model its signature and is what MLflow's
+        default traced format needs; requirements are pinned to skip MLflow's slow inference.
+        """
         import mlflow.pytorch
         import torch
 
         with _active(self.run_id):
             mlflow.pytorch.log_model(
-                model, name=name, pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"]
+                model.cpu().eval(),
+                name=name,
+                input_example=input_example,
+                pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
             )
 
     def lightning_logger(self) -> Any:

@@ -20,3 +20,26 @@ def wide_csv(index_name: str, columns: Mapping[str, Sequence[float]], start: int
             cells.append("" if not math.isfinite(value) else f"{value:.6g}")
         lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
+
+
+def markdown_table(corner: str, rows: Mapping[str, Mapping[str, object]]) -> str:
+    """Rows x columns as a Markdown table; columns are the union of the rows' keys, in order."""
+    columns: list[str] = []
+    for row in rows.values():
+        columns += [c for c in row if c not in columns]
+    lines = [
+        "| " + " | ".join([corner, *columns]) + " |",
+        "|" + "---|" * (len(columns) + 1),
+    ]
+    for name, row in rows.items():
+        cells = [_cell(row.get(c)) for c in columns]
+        lines.append("| " + " | ".join([name, *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

@@ -59,11 +59,15 @@ def compare_optimizers(
     with start_run(root, FAMILY, STAGE, params) as parent:
         for name, factory in factories.items():
             history = EpochHistory()
-            started = time.perf_counter()
+            started = time.perf_counter()  # reset right before fit; kept for diverged runs too
             try:
                 with start_run(
-                    root, FAMILY, STAGE, {"optimizer": name, **cfg.optimizers[name]},
-                    run_name=name, parent=parent,
+                    root,
+                    FAMILY,
+                    STAGE,
+                    {"optimizer": name, **cfg.optimizers[name]},
+                    run_name=name,
+                    parent=parent,
                 ) as run:
                     trainer = build_trainer(
                         training,
@@ -74,20 +78,33 @@ def compare_optimizers(
                         callbacks=[history],
                     )
                     module = ClassifierModule(copy.deepcopy(initial), factory)
+                    started = time.perf_counter()
                     trainer.fit(module, datamodule=data)
                     seconds = time.perf_counter() - started
                     tested = trainer.test(module, datamodule=data, ckpt_path="best", verbose=False)
                     run.log_metrics({**tested[0], "train/seconds": seconds})
-                    run.log_model(module.network)
+                    run.log_model(module.network, data.val.x[:2].numpy())
             except NonFiniteLossError as exc:
                 results.append(
-                    OptimizerResult(name, _frozen(history), math.nan, math.nan,
-                                    time.perf_counter() - started, str(exc))
+                    OptimizerResult(
+                        name,
+                        _frozen(history),
+                        math.nan,
+                        math.nan,
+                        time.perf_counter() - started,
+                        str(exc),
+                    )
                 )
                 continue
             results.append(
-                OptimizerResult(name, _frozen(history), tested[0]["test/loss"],
-                                tested[0]["test/acc"], seconds, None)
+                OptimizerResult(
+                    name,
+                    _frozen(history),
+                    tested[0]["test/loss"],
+                    tested[0]["test/acc"],
+                    seconds,
+                    None,
+                )
             )
         parent.log_metrics(
             {f"{r.name}/test_acc": r.test_acc for r in results if math.isfinite(r.test_acc)}
