@@ -39,7 +39,7 @@ def main() -> None:
                     cfg.gif_fps,
                 )
                 table[name] = trace.table_row()
-            run.log_artifact(figures, "trajectories")
+        run.log_artifacts(reports / "trajectories", "trajectories")
         run.log_metrics(
             {
                 f"{surface}/{opt}/steps_to_tolerance": row["steps"]

@@ -124,6 +124,10 @@ class RunLogger:
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
 
+    def log_artifacts(self, folder: Path, artifact_path: str | None = None) -> None:
+        """Every file in `folder` (not the folder itself) under `artifact_path`."""
+        self.client.log_artifacts(self.run_id, str(folder), artifact_path)
+
     def log_model(self, model: Any, input_example: Any, name: str = "model") -> None:
         """A torch module as an MLflow PyTorch model.
 

@@ -51,12 +51,14 @@ def compare_optimizers(
     the others still train.
     """
     factories = {name: optimizer_factory(name, hyper) for name, hyper in cfg.optimizers.items()}
-    data = MnistDataModule(data_path, cfg.batch_size, seed, cfg.train_limit, training.num_workers)
-    data.setup()
-    torch.manual_seed(seed)
-    initial = MLP(28 * 28, cfg.hidden_sizes, 10, cfg.dropout)
     results = []
     with start_run(root, FAMILY, STAGE, params) as parent:
+        data = MnistDataModule(
+            data_path, cfg.batch_size, seed, cfg.train_limit, training.num_workers
+        )
+        data.setup()
+        torch.manual_seed(seed)
+        initial = MLP(28 * 28, cfg.hidden_sizes, 10, cfg.dropout)
         for name, factory in factories.items():
             history = EpochHistory()
             started = time.perf_counter()  # reset right before fit; kept for diverged runs too

@@ -1,0 +1,127 @@
+"""Stage smoke tests: each pipeline script, run as DVC runs it, writes exactly what dvc.yaml says.
+
+They run in a scratch project (a copy of dvc.yaml and a shrunken params.yaml) on synthetic data,
+so they take seconds, not the real budget.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from mlflow.tracking import MlflowClient
+from PIL import Image
+
+from dlpipe.datasets.mnist import save_splits
+from tests.conftest import synthetic_mnist
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _declared(stage: str) -> list[str]:
+    """Every path a stage declares as out, metric or plot."""
+    spec = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"][stage]
+    entries = spec.get("outs", []) + spec.get("metrics", []) + spec.get("plots", [])
+    return [next(iter(e)) if isinstance(e, dict) else e for e in entries]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["training"]["progress_bar"] = False
+    params["training"]["accelerator"] = "cpu"
+    params["compare_optimizers"].update(epochs=2, hidden_sizes=[16], train_limit=200)
+    for run in params["trace_optimizers"]["surfaces"].values():
+        run["steps"] = 60
+    params["trace_optimizers"]["gif_frames"] = 5
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text(), encoding="utf-8")
+    return tmp_path
+
+
+def _run_stage(project: Path, stage: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["PYTHONPATH"] = str(REPO / "src")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "pipeline" / f"{stage}.py")],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for declared in _declared(stage):
+        assert (project / declared).exists(), f"{stage} did not write {declared}"
+    leftovers = [p for p in project.rglob("*.tmp")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+
+
+def _runs(project: Path, experiment: str) -> list:
+    client = MlflowClient(f"sqlite:///{project}/mlruns/mlflow.db")
+    exp = client.get_experiment_by_name(experiment)
+    return client.search_runs([exp.experiment_id])
+
+
+@pytest.mark.slow
+def test_compare_optimizers_stage(project: Path) -> None:
+    save_splits(synthetic_mnist(), project / "data" / "raw" / "mnist.npz")
+    _run_stage(project, "compare_optimizers")
+    metrics = json.loads((project / "reports/optimizers/compare_metrics.json").read_text())
+    names = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"]
+    assert sorted(metrics) == sorted(names)
+    for row in metrics.values():
+        assert 0.0 <= row["test/acc"] <= 1.0 and row["test/loss"] > 0
+    header = (project / "reports/optimizers/val_loss.csv").read_text().splitlines()
+    assert header[0] == "epoch," + ",".join(names) and len(header) == 3
+    runs = _runs(project, "optimizers")
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert len(parents) == 1 and sorted(r.info.run_name for r in children) == sorted(names)
+    assert all(r.info.status == "FINISHED" for r in runs)
+    assert all(
+        r.data.tags["mlflow.parentRunId"] == parents[0].info.run_id for r in children
+    )
+    for name in names:
+        assert sorted(p.name for p in (project / "models/optimizers" / name).iterdir()) == [
+            "best.ckpt", "last.ckpt",
+        ]
+
+
+@pytest.mark.slow
+def test_trace_optimizers_stage(project: Path) -> None:
+    _run_stage(project, "trace_optimizers")
+    table = json.loads((project / "reports/optimizers/trace_metrics.json").read_text())
+    assert sorted(table) == ["beale", "rosenbrock", "saddle", "valley"]
+    for rows in table.values():
+        assert len(rows) == 7
+        for row in rows.values():
+            assert row["status"] in {"converged", "did not converge", "diverged"}
+            assert (row["steps"] is None) == (row["status"] != "converged")
+    figures = project / "reports/optimizers/trajectories"
+    for surface in table:
+        assert Image.open(figures / f"{surface}.png").format == "PNG"
+        gif = Image.open(figures / f"{surface}.gif")
+        assert gif.format == "GIF" and gif.n_frames == 5
+    assert "| steps to tolerance |" in (project / "reports/optimizers/trace_table.md").read_text()
+    (run,) = _runs(project, "optimizers")
+    assert run.info.status == "FINISHED"
+
+
+@pytest.mark.slow
+def test_a_failing_stage_leaves_its_run_failed_and_no_outputs(project: Path) -> None:
+    # No MNIST file: the stage must fail clearly, mark its MLflow run FAILED, write nothing.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["PYTHONPATH"] = str(REPO / "src")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "pipeline" / "compare_optimizers.py")],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode != 0
+    assert "mnist.npz" in done.stderr
+    assert not (project / "reports").exists()
+    assert not (project / "models" / "optimizers").exists()
+    (run,) = _runs(project, "optimizers")
+    assert run.info.status == "FAILED"
+    assert "mnist.npz" in run.data.tags["dlpipe.error"]
