@@ -16,9 +16,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 from PIL import Image
+from tests.conftest import synthetic_mnist
 
 from dlpipe.datasets.mnist import save_splits
-from tests.conftest import synthetic_mnist
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,7 +49,11 @@ def _run_stage(project: Path, stage: str) -> None:
     env["PYTHONPATH"] = str(REPO / "src")
     done = subprocess.run(
         [sys.executable, str(REPO / "pipeline" / f"{stage}.py")],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     for declared in _declared(stage):
@@ -80,12 +84,11 @@ def test_compare_optimizers_stage(project: Path) -> None:
     children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
     assert len(parents) == 1 and sorted(r.info.run_name for r in children) == sorted(names)
     assert all(r.info.status == "FINISHED" for r in runs)
-    assert all(
-        r.data.tags["mlflow.parentRunId"] == parents[0].info.run_id for r in children
-    )
+    assert all(r.data.tags["mlflow.parentRunId"] == parents[0].info.run_id for r in children)
     for name in names:
         assert sorted(p.name for p in (project / "models/optimizers" / name).iterdir()) == [
-            "best.ckpt", "last.ckpt",
+            "best.ckpt",
+            "last.ckpt",
         ]
 
 
@@ -116,7 +119,11 @@ def test_a_failing_stage_leaves_its_run_failed_and_no_outputs(project: Path) -> 
     env["PYTHONPATH"] = str(REPO / "src")
     done = subprocess.run(
         [sys.executable, str(REPO / "pipeline" / "compare_optimizers.py")],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode != 0
     assert "mnist.npz" in done.stderr
