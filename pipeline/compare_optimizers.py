@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from dlpipe import paths
 from dlpipe.atomic import atomic_dir, write_json, write_text
 from dlpipe.config import as_plain, load_params
 from dlpipe.reporting.curves import plot_curves
 from dlpipe.reporting.tables import wide_csv
-from dlpipe.training.optimizer_comparison import compare_optimizers
+from dlpipe.tracking import start_run
+from dlpipe.training.optimizer_comparison import (
+    FAMILY,
+    STAGE,
+    OptimizerResult,
+    compare_optimizers,
+)
+
+CURVE_FILES = {"train_loss.csv": "train/loss", "val_loss.csv": "val/loss", "val_acc.csv": "val/acc"}
 
 
 def main() -> None:
@@ -17,20 +26,31 @@ def main() -> None:
     root = paths.project_root()
     cfg = params.compare_optimizers
     reports = paths.reports_dir(root) / "optimizers"
-    with atomic_dir(paths.models_dir(root) / "optimizers") as checkpoints:
+    tracked = {"seed": params.seed, "training": as_plain(params.training), **as_plain(cfg)}
+    with (
+        start_run(root, FAMILY, STAGE, tracked) as parent,
+        atomic_dir(paths.models_dir(root) / "optimizers") as checkpoints,
+    ):
         results = compare_optimizers(
             root,
+            parent,
             paths.data_raw(root) / "mnist.npz",
             checkpoints,
             cfg,
             params.training,
             params.seed,
-            {"seed": params.seed, "training": as_plain(params.training), **as_plain(cfg)},
         )
+        write_reports(results, reports)
+        for name in (*CURVE_FILES, "loss_curves.png", "compare_metrics.json"):
+            parent.log_artifact(reports / name, "comparison")
+
+
+def write_reports(results: list[OptimizerResult], reports: Path) -> None:
+    """The curves (CSV for `dvc plots`, one PNG) and the metrics table DVC compares."""
     curves = {r.name: r.history for r in results}
-    for key in ("train/loss", "val/loss", "val/acc"):
+    for file_name, key in CURVE_FILES.items():
         columns = {r.name: r.history[key] for r in results}
-        write_text(reports / f"{key.replace('/', '_')}.csv", wide_csv("epoch", columns, start=1))
+        write_text(reports / file_name, wide_csv("epoch", columns, start=1))
     plot_curves(
         curves,
         ("train/loss", "val/loss"),

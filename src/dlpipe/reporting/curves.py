@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from dlpipe.atomic import atomic_path
 
@@ -24,6 +25,7 @@ def plot_curves(
             values = history.get(key, ())
             ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=name)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(key)
         ax.set_title(key)
         ax.grid(alpha=0.3)

@@ -16,7 +16,7 @@ from dlpipe.models.classifier_module import ClassifierModule
 from dlpipe.models.components import MLP
 from dlpipe.models.mnist_data import MnistDataModule
 from dlpipe.optim import optimizer_factory
-from dlpipe.tracking import start_run
+from dlpipe.tracking import RunLogger, start_run
 from dlpipe.training.callbacks import EpochHistory, NonFiniteLossError
 from dlpipe.training.trainer_factory import build_trainer
 
@@ -38,79 +38,58 @@ class OptimizerResult:
 
 def compare_optimizers(
     root: Path,
+    parent: RunLogger,
     data_path: Path,
     checkpoint_root: Path,
     cfg: CompareOptimizersConfig,
     training: TrainingConfig,
     seed: int,
-    params: Mapping[str, object],
 ) -> list[OptimizerResult]:
-    """Train every configured optimizer; tracked as one parent run with a child per optimizer.
+    """Train every configured optimizer, each in a child run of `parent`.
 
     A diverging optimizer is a result, not a crash: its child run ends FAILED with the reason and
     the others still train.
     """
     factories = {name: optimizer_factory(name, hyper) for name, hyper in cfg.optimizers.items()}
+    data = MnistDataModule(data_path, cfg.batch_size, seed, cfg.train_limit, training.num_workers)
+    data.setup()
+    torch.manual_seed(seed)
+    initial = MLP(28 * 28, cfg.hidden_sizes, 10, cfg.dropout)
     results = []
-    with start_run(root, FAMILY, STAGE, params) as parent:
-        data = MnistDataModule(
-            data_path, cfg.batch_size, seed, cfg.train_limit, training.num_workers
-        )
-        data.setup()
-        torch.manual_seed(seed)
-        initial = MLP(28 * 28, cfg.hidden_sizes, 10, cfg.dropout)
-        for name, factory in factories.items():
-            history = EpochHistory()
-            started = time.perf_counter()  # reset right before fit; kept for diverged runs too
-            try:
-                with start_run(
-                    root,
-                    FAMILY,
-                    STAGE,
-                    {"optimizer": name, **cfg.optimizers[name]},
-                    run_name=name,
-                    parent=parent,
-                ) as run:
-                    trainer = build_trainer(
-                        training,
-                        seed=seed,
-                        max_epochs=cfg.epochs,
-                        logger=run.lightning_logger(),
-                        checkpoint_dir=checkpoint_root / name,
-                        callbacks=[history],
-                    )
-                    module = ClassifierModule(copy.deepcopy(initial), factory)
-                    started = time.perf_counter()
-                    trainer.fit(module, datamodule=data)
-                    seconds = time.perf_counter() - started
-                    tested = trainer.test(module, datamodule=data, ckpt_path="best", verbose=False)
-                    run.log_metrics({**tested[0], "train/seconds": seconds})
-                    run.log_model(module.network, data.val.x[:2].numpy())
-            except NonFiniteLossError as exc:
-                results.append(
-                    OptimizerResult(
-                        name,
-                        _frozen(history),
-                        math.nan,
-                        math.nan,
-                        time.perf_counter() - started,
-                        str(exc),
-                    )
+    for name, factory in factories.items():
+        history = EpochHistory()
+        started = time.perf_counter()
+        child_params = {"optimizer": name, **cfg.optimizers[name]}
+        try:
+            with start_run(root, FAMILY, STAGE, child_params, name, parent) as run:
+                trainer = build_trainer(
+                    training,
+                    seed=seed,
+                    max_epochs=cfg.epochs,
+                    logger=run.lightning_logger(),
+                    checkpoint_dir=checkpoint_root / name,
+                    callbacks=[history],
                 )
-                continue
-            results.append(
-                OptimizerResult(
-                    name,
-                    _frozen(history),
-                    tested[0]["test/loss"],
-                    tested[0]["test/acc"],
-                    seconds,
-                    None,
-                )
+                module = ClassifierModule(copy.deepcopy(initial), factory)
+                started = time.perf_counter()
+                trainer.fit(module, datamodule=data)
+                seconds = time.perf_counter() - started
+                (tested,) = trainer.test(module, datamodule=data, ckpt_path="best", verbose=False)
+                run.log_metrics({**tested, "train/seconds": seconds})
+                run.log_model(module.network, data.val.x[:2].numpy())
+        except NonFiniteLossError as exc:
+            seconds = time.perf_counter() - started
+            tested, error = {"test/loss": math.nan, "test/acc": math.nan}, str(exc)
+        else:
+            error = None
+        results.append(
+            OptimizerResult(
+                name, _frozen(history), tested["test/loss"], tested["test/acc"], seconds, error
             )
-        parent.log_metrics(
-            {f"{r.name}/test_acc": r.test_acc for r in results if math.isfinite(r.test_acc)}
         )
+    parent.log_metrics(
+        {f"{r.name}/test_acc": r.test_acc for r in results if math.isfinite(r.test_acc)}
+    )
     return results
 
 
