@@ -16,6 +16,7 @@ def cpu_training() -> TrainingConfig:
     return TrainingConfig(
         accelerator="cpu",
         devices=1,
+        cpu_threads=1,
         deterministic=True,
         progress_bar=False,
         num_workers=0,

@@ -66,6 +66,7 @@ class TrainingConfig:
 
     accelerator: str
     devices: int | str
+    cpu_threads: int
     deterministic: bool
     progress_bar: bool
     num_workers: int

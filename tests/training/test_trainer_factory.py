@@ -70,7 +70,7 @@ def test_metrics_reach_the_tracked_run(cpu_training, mnist_npz, tmp_path, monkey
 
 
 def test_accelerator_comes_from_params(mnist_npz) -> None:
-    cfg = TrainingConfig("cpu", 1, False, False, 0, 10)
+    cfg = TrainingConfig("cpu", 1, 1, False, False, 0, 10)
     trainer = build_trainer(cfg, seed=0, max_epochs=1)
     assert type(trainer.accelerator).__name__ == "CPUAccelerator"
     assert trainer.max_epochs == 1
