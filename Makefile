@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	python benchmarks/lightning_overhead.py
 	python benchmarks/noop_repro.py
+	python benchmarks/stage_times.py
 
 ui: $(STAMP)
 	mkdir -p mlruns

@@ -9,6 +9,7 @@ from dlpipe import paths
 from dlpipe.atomic import atomic_dir, write_json, write_text
 from dlpipe.config import as_plain, load_params
 from dlpipe.reporting.curves import plot_curves
+from dlpipe.reporting.optimizer_report import comparison_markdown
 from dlpipe.reporting.tables import wide_csv
 from dlpipe.tracking import start_run
 from dlpipe.training.optimizer_comparison import (
@@ -40,13 +41,15 @@ def main() -> None:
             params.training,
             params.seed,
         )
-        write_reports(results, reports)
-        for name in (*CURVE_FILES, "loss_curves.png", "compare_metrics.json"):
+        write_reports(results, reports, cfg.epochs, cfg.hidden_sizes)
+        for name in (*CURVE_FILES, "loss_curves.png", "compare_metrics.json", "comparison.md"):
             parent.log_artifact(reports / name, "comparison")
 
 
-def write_reports(results: list[OptimizerResult], reports: Path) -> None:
-    """The curves (CSV for `dvc plots`, one PNG) and the metrics table DVC compares."""
+def write_reports(
+    results: list[OptimizerResult], reports: Path, epochs: int, hidden_sizes: tuple[int, ...]
+) -> None:
+    """The curves (CSV for `dvc plots`, one PNG), the metrics DVC compares, the readable page."""
     curves = {r.name: r.history for r in results}
     for file_name, key in CURVE_FILES.items():
         columns = {r.name: r.history[key] for r in results}
@@ -57,6 +60,18 @@ def write_reports(results: list[OptimizerResult], reports: Path) -> None:
         reports / "loss_curves.png",
         f"{len(results)} optimizers, same MLP, same batches",
     )
+    rows = [
+        {
+            "name": r.name,
+            "test/acc": r.test_acc,
+            "test/loss": r.test_loss,
+            "train/loss": r.history["train/loss"][-1] if r.history["train/loss"] else math.nan,
+            "seconds": r.seconds,
+            "error": r.error,
+        }
+        for r in results
+    ]
+    write_text(reports / "comparison.md", comparison_markdown(rows, epochs, hidden_sizes))
     write_json(
         reports / "compare_metrics.json",
         {

@@ -1,0 +1,93 @@
+"""Wall time of each DVC stage with the default params, against the family budgets in the issues.
+
+Forces each stage to rerun alone (`dvc repro --force --single-item STAGE`), so it measures the
+stage itself, not its upstream. The plain alternative has nothing to compare with here: the
+figure is checked against its budget instead.
+
+Run: .venv/bin/python benchmarks/stage_times.py [STAGE ...] [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from dlpipe.paths import project_root
+
+START, END = "<!-- stage_times:start -->", "<!-- stage_times:end -->"
+# Budgets from the issues, per family, in seconds on 2 CPU cores with default params.
+FAMILY_BUDGETS = {"optimizers": 300.0}
+STAGE_FAMILY = {
+    "fetch_mnist": "optimizers",
+    "trace_optimizers": "optimizers",
+    "compare_optimizers": "optimizers",
+}
+
+
+def time_stage(root: Path, stage: str) -> float:
+    dvc = Path(sys.executable).parent / "dvc"
+    env = {**os.environ, "DVC_NO_ANALYTICS": "true"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(dvc), "repro", "--force", "--single-item", stage],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"dvc repro {stage} failed:\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def report(times: dict[str, float]) -> str:
+    rows = ["| stage | family | seconds |", "|---|---|---|"]
+    rows += [f"| {s} | {STAGE_FAMILY.get(s, '-')} | {t:.1f} |" for s, t in times.items()]
+    lines = [*rows, ""]
+    for family, budget in FAMILY_BUDGETS.items():
+        total = sum(t for s, t in times.items() if STAGE_FAMILY.get(s) == family)
+        verdict = "within" if total <= budget else "OVER"
+        lines.append(f"Family `{family}`: {total:.0f} s of a {budget:.0f} s budget ({verdict}).")
+    lines.append(
+        f"Measured {datetime.date.today().isoformat()} on {platform.machine()}, "
+        f"nproc={os.cpu_count()}; command: `python benchmarks/stage_times.py`."
+    )
+    return "\n".join(lines)
+
+
+def write_section(doc: Path, body: str) -> None:
+    text = doc.read_text(encoding="utf-8")
+    section = f"{START}\n{body}\n{END}"
+    if START in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + f"\n\n## Stage times with default params\n\n{section}\n"
+    doc.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stages", nargs="*", help="default: every stage in dvc.yaml")
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    root = project_root(Path(__file__).resolve().parent)
+    declared = list(yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["stages"])
+    times = {stage: time_stage(root, stage) for stage in args.stages or declared}
+    body = report(times)
+    print(body)
+    if args.write_docs:
+        write_section(root / "docs" / "benchmarks.md", body)
+
+
+if __name__ == "__main__":
+    main()
