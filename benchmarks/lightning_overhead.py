@@ -39,6 +39,7 @@ from dlpipe.models.components import MLP
 from dlpipe.models.mnist_data import MnistDataModule
 from dlpipe.optim import optimizer_factory
 from dlpipe.training import build_trainer
+from docs_section import write_section
 
 
 def clock_now() -> float:
@@ -49,12 +50,6 @@ def clock_now() -> float:
 
 
 TARGET = 0.10  # overhead ratio we accept: Lightning at most 10% slower per epoch
-START, END = "<!-- lightning_overhead:start -->", "<!-- lightning_overhead:end -->"
-DOCS_INTRO = (
-    "# Benchmarks\n\nSpeed comparisons of the project's machinery against the plain "
-    "alternative. Each section is written by its script in `benchmarks/` (`--write-docs`); "
-    "see `benchmarks/README.md`.\n"
-)
 PATHS = {
     "plain": "plain PyTorch loop",
     "loop": "Lightning, epoch loop",
@@ -241,19 +236,6 @@ def report(
     )
 
 
-def write_section(doc: Path, body: str) -> None:
-    """Replace the text between this benchmark's markers in `doc`, creating what is missing."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else DOCS_INTRO
-    section = f"{START}\n{body}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + f"\n\n## Lightning overhead per epoch\n\n{section}\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed epochs per path")
@@ -289,7 +271,12 @@ def main(argv: list[str] | None = None) -> None:
     body = report(result, args.optimizer, hidden_sizes, threads, command)
     print(body)
     if args.write_docs:
-        write_section(root / "docs" / "benchmarks.md", body)
+        write_section(
+            root / "docs" / "benchmarks.md",
+            "lightning_overhead",
+            "Lightning overhead per epoch",
+            body,
+        )
 
 
 if __name__ == "__main__":

@@ -34,14 +34,9 @@ from pathlib import Path
 import yaml
 
 from dlpipe import paths
+from docs_section import write_section
 
 TARGET_S = 2.0  # our no-op repro may take at most this long (median)
-START, END = "<!-- noop_repro:start -->", "<!-- noop_repro:end -->"
-DOCS_INTRO = (
-    "# Benchmarks\n\nSpeed comparisons of the project's machinery against the plain "
-    "alternative. Each section is written by its script in `benchmarks/` (`--write-docs`); "
-    "see `benchmarks/README.md`.\n"
-)
 MINIMAL_STAGE = """\
 stages:
   copy_text:
@@ -181,19 +176,6 @@ def report(times: dict[str, list[float]], root: Path, mode: str, command: str) -
     )
 
 
-def write_section(doc: Path, body: str) -> None:
-    """Replace the text between this benchmark's markers in `doc`, creating what is missing."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else DOCS_INTRO
-    section = f"{START}\n{body}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + f"\n\n## No-op `dvc repro`\n\n{section}\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per pipeline")
@@ -215,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     body = report(times, root, mode, command)
     print(body)
     if args.write_docs:
-        write_section(root / "docs" / "benchmarks.md", body)
+        write_section(root / "docs" / "benchmarks.md", "noop_repro", "No-op `dvc repro`", body)
 
 
 if __name__ == "__main__":

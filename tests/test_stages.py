@@ -58,7 +58,7 @@ def _run_stage(project: Path, stage: str) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     for declared in _declared(stage):
         assert (project / declared).exists(), f"{stage} did not write {declared}"
-    leftovers = [p for p in project.rglob("*.tmp")]
+    leftovers = [p for p in project.rglob("*.tmp*")]
     assert not leftovers, f"temporary files left behind: {leftovers}"
 
 

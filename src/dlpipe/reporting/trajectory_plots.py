@@ -7,10 +7,7 @@ sees half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -23,6 +20,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
+from dlpipe.atomic import atomic_path
 from dlpipe.optim.surfaces import Surface
 from dlpipe.optim.trajectories import Trajectory
 
@@ -36,20 +34,6 @@ GRID_POINTS = 200
 TRAIL_FLOOR_ALPHA = 0.35
 # Fraction of the animation over which a trail segment fades down to the floor.
 TRAIL_FADE_FRACTION = 0.15
-
-
-@contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``path`` (same suffix) and move it into place on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _new_axes(dpi: int) -> tuple[Figure, Axes]:
@@ -112,7 +96,7 @@ def plot_paths(
             ax.plot(*traj.path[-1], end_marker, color=colour, markeredgecolor="black", zorder=7)
     ax.set_title(f"{surface.name}: optimizer paths from {start}")
     _legend(ax)
-    with _atomic_target(path) as tmp:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=PNG_DPI)
 
 
@@ -232,7 +216,7 @@ def animate_paths(
         runs.append((traj.path, _thinned_indices(traj.path, pixel), colour, history, recent, dot))
     title = ax.set_title("")
     writer = _SharedPalettePillowWriter(fps=fps)
-    with _atomic_target(path) as tmp, writer.saving(fig, str(tmp), dpi=GIF_DPI):
+    with atomic_path(path) as tmp, writer.saving(fig, str(tmp), dpi=GIF_DPI):
         for step in steps:
             for points, kept, colour, history, recent, dot in runs:
                 last = min(int(step), len(points) - 1)
