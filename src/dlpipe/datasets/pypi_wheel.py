@@ -8,6 +8,10 @@ Cache rule: a wheel for NAME==VERSION already in the cache directory with the pi
 used as is, without calling pip or touching the network. A download lands in a temporary folder
 inside the cache and is moved into place only once its sha256 is verified, so the cache never
 holds a partial or unverified wheel under its final name.
+
+Platform rule: a package with compiled code (arch) has one wheel per platform and Python, each
+with its own sha256. Passing `platform` and `python_version` makes pip fetch that one wheel on any
+host, so a single pinned digest holds everywhere; the data files inside are the same.
 """
 
 import os
@@ -18,6 +22,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from dlpipe.datasets import DatasetError
@@ -28,6 +33,7 @@ Download = Callable[[str, str, Path], None]
 
 _STDERR_TAIL_CHARS = 2000
 _MEMBERS_SHOWN = 20
+_PYTHON_VERSION = re.compile(r"(\d)\.(\d{1,2})")
 
 
 def wheel_prefix(package: str, version: str) -> str:
@@ -50,16 +56,21 @@ def pip_download(
     *,
     find_links: Path | None = None,
     timeout_s: float = 600.0,
+    platform: str | None = None,
+    python_version: str | None = None,
 ) -> None:
     """Run `python -m pip download --no-deps --only-binary :all: NAME==VERSION -d DEST`.
 
-    Uses this interpreter's pip, so the wheel matches the running Python. `find_links` points
-    pip at a local folder of wheels instead of PyPI (an offline mirror).
+    By default the wheel matches this interpreter and host. `platform` (a pip platform tag such as
+    `manylinux_2_28_x86_64`) and/or `python_version` ("3.11") ask for a CPython wheel for that
+    target instead, whatever the host. `find_links` points pip at a local folder of wheels
+    instead of PyPI (an offline mirror).
     """
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
         "--no-input", "--disable-pip-version-check", "--dest", str(dest), f"{package}=={version}",
     ]  # fmt: skip
+    cmd += target_options(platform, python_version)
     if find_links is not None:
         cmd += ["--no-index", "--find-links", str(find_links)]
     try:
@@ -78,6 +89,30 @@ def pip_download(
         )
 
 
+def target_options(platform: str | None, python_version: str | None) -> list[str]:
+    """pip options that select a CPython wheel for another platform/Python; [] for this host.
+
+    pip also needs `--only-binary :all:` (or `--no-deps`) with these; `pip_download` passes both.
+    """
+    if platform is None and python_version is None:
+        return []
+    if python_version is None:
+        major, minor = sys.version_info[:2]
+    else:
+        match = _PYTHON_VERSION.fullmatch(python_version.strip())
+        if match is None:
+            raise DatasetError(
+                f"python_version {python_version!r} is not like '3.11'. To fix: correct it in "
+                "params.yaml"
+            )
+        major, minor = int(match[1]), int(match[2])
+    options = ["--python-version", f"{major}.{minor}", "--implementation", "cp"]
+    options += ["--abi", f"cp{major}{minor}"]
+    if platform is not None:
+        options += ["--platform", platform]
+    return options
+
+
 def fetch_wheel(
     cache_dir: Path,
     package: str,
@@ -85,8 +120,14 @@ def fetch_wheel(
     sha256: str,
     *,
     download: Download | None = None,
+    platform: str | None = None,
+    python_version: str | None = None,
 ) -> Path:
-    """Path of the verified wheel for NAME==VERSION in `cache_dir`, downloading it if needed."""
+    """Path of the verified wheel for NAME==VERSION in `cache_dir`, downloading it if needed.
+
+    `platform`/`python_version` pick the wheel pip downloads (see `pip_download`); they are
+    ignored when a custom `download` is given, which chooses its own wheel.
+    """
     want = normalize_sha256(sha256)
     cached = cached_wheels(cache_dir, package, version)
     digests = {wheel: sha256_file(wheel) for wheel in cached}
@@ -103,7 +144,9 @@ def fetch_wheel(
             "downloaded again); if you changed the pinned version on purpose, update its "
             "sha256 in params.yaml",
         )
-    return _download_verified(cache_dir, package, version, want, download or pip_download)
+    if download is None:
+        download = partial(pip_download, platform=platform, python_version=python_version)
+    return _download_verified(cache_dir, package, version, want, download)
 
 
 def _download_verified(

@@ -6,35 +6,10 @@ from pathlib import Path
 
 import lightning.pytorch as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from dlpipe.datasets.mnist import MnistSplits, load_splits
-
-Batch = tuple[torch.Tensor, torch.Tensor]
-
-
-class TensorPairs(Dataset[Batch]):
-    """(x, y) tensors; `__getitems__` lets DataLoader fetch a whole batch with one index op."""
-
-    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        if len(x) != len(y):
-            raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
-        self.x, self.y = x, y
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __getitem__(self, index: int) -> Batch:
-        return self.x[index], self.y[index]
-
-    def __getitems__(self, indices: list[int]) -> Batch:
-        idx = torch.as_tensor(indices)
-        return self.x[idx], self.y[idx]
-
-
-def keep_batch(batch: Batch) -> Batch:
-    """collate_fn for TensorPairs: the batch is already stacked."""
-    return batch
+from dlpipe.models.tensor_data import TensorPairs, tensor_loader
 
 
 def to_tensors(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,14 +51,7 @@ class MnistDataModule(pl.LightningDataModule):
         return torch.Generator().manual_seed(self.seed)
 
     def _loader(self, data: TensorPairs, shuffle: bool) -> DataLoader:
-        return DataLoader(
-            data,
-            batch_size=self.batch_size,
-            shuffle=shuffle,
-            generator=self._generator() if shuffle else None,
-            collate_fn=keep_batch,
-            num_workers=self.num_workers,
-        )
+        return tensor_loader(data, self.batch_size, shuffle, self.seed, self.num_workers)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train, shuffle=True)

@@ -3,7 +3,7 @@
 from dlpipe.optim.adadelta import AdaDelta
 from dlpipe.optim.adagrad import AdaGrad
 from dlpipe.optim.adam import Adam
-from dlpipe.optim.factory import OPTIMIZERS, optimizer_factory
+from dlpipe.optim.factory import OPTIMIZERS, OptimizerFactory, optimizer_factory
 from dlpipe.optim.momentum import Momentum
 from dlpipe.optim.nesterov import Nesterov
 from dlpipe.optim.rmsprop import RMSprop
@@ -17,6 +17,7 @@ __all__ = [
     "Adam",
     "Momentum",
     "Nesterov",
+    "OptimizerFactory",
     "RMSprop",
     "optimizer_factory",
 ]

@@ -22,6 +22,9 @@ from dlpipe.optim.nesterov import Nesterov
 from dlpipe.optim.rmsprop import RMSprop
 from dlpipe.optim.sgd import SGD
 
+OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
+"""What LightningModules receive: parameters in, a ready optimizer out."""
+
 OPTIMIZERS: Mapping[str, type[Optimizer]] = MappingProxyType(
     {
         "sgd": SGD,
@@ -35,9 +38,7 @@ OPTIMIZERS: Mapping[str, type[Optimizer]] = MappingProxyType(
 )
 
 
-def optimizer_factory(
-    name: str, hyper: Mapping[str, float]
-) -> Callable[[Iterable[torch.nn.Parameter]], Optimizer]:
+def optimizer_factory(name: str, hyper: Mapping[str, float]) -> OptimizerFactory:
     """Check ``name`` and ``hyper`` now and return ``params -> optimizer``.
 
     Errors surface when the config is read, not epochs later: an unknown name, an unknown or

@@ -1,0 +1,1 @@
+"""Pure metric functions, baselines and statistical checks: no training, no I/O."""
