@@ -41,6 +41,10 @@ def project(tmp_path: Path) -> Path:
     params["stock_lstm"].update(
         window=10, hidden_size=4, num_layers=1, max_epochs=2, walk_forward_windows=2
     )
+    params["movielens"].update(source="path", path="ml")
+    params["recommender"].update(min_item_ratings=1, sample_users=[1, 2], patience=2)
+    for run in params["recommender"]["autoencoders"].values():
+        run["max_epochs"] = 3
     params["stocks"].update(source="csv")
     params["stocks"]["csv"].update(path="prices.csv", date_column="Date")
     for run in params["trace_optimizers"]["surfaces"].values():
@@ -186,3 +190,36 @@ def test_stock_stages_from_a_google_style_csv(project: Path) -> None:
     assert "beat persistence" in report or "beats persistence" in report
     (run,) = _runs(project, "stock_lstm")
     assert run.info.status == "FINISHED" and "dlpipe.verdict" in run.data.tags
+
+
+def _write_movielens(folder: Path, users: int = 60, items: int = 40) -> None:
+    """A small low-rank rating matrix in the official ml-100k layout (u.data, Latin-1 u.item)."""
+    rng = np.random.default_rng(3)
+    taste = rng.normal(size=(users, 2)) @ rng.normal(size=(2, items))
+    rated = rng.random((users, items)) < 0.5
+    u, i = np.nonzero(rated)
+    stars = np.clip(np.round(3 + taste[u, i]), 1, 5).astype(int)
+    folder.mkdir(parents=True)
+    lines = [
+        f"{a + 1}\t{b + 1}\t{r}\t{880000000 + k}"
+        for k, (a, b, r) in enumerate(zip(u, i, stars, strict=True))
+    ]
+    (folder / "u.data").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    titles = [f"{b + 1}|Film n\u00b0{b + 1} (1995)|01-Jan-1995||http://x|0" for b in range(items)]
+    (folder / "u.item").write_bytes(("\n".join(titles) + "\n").encode("latin-1"))
+
+
+@pytest.mark.slow
+def test_recommender_stages_from_a_local_folder(project: Path) -> None:
+    _write_movielens(project / "ml")
+    _run_stage(project, "fetch_movielens")
+    _run_stage(project, "train_recommender")
+    metrics = json.loads((project / "reports/recommender/metrics.json").read_text())
+    assert {"global_mean", "biases", "matrix_factorization", "stacked"} <= set(metrics)
+    for row in metrics.values():
+        assert {"rmse", "mae", "per_user_loss", "precision@10", "recall@10", "ndcg@10"} <= set(row)
+    report = (project / "reports/recommender/report.md").read_text()
+    assert "User 1:" in report and "Film n\u00b0" in report
+    runs = _runs(project, "recommender")
+    assert all(r.info.status == "FINISHED" for r in runs)
+    assert (project / "models/recommender/recommendations.npz").is_file()

@@ -8,7 +8,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from dlpipe.paths import mlruns_dir, origin_root
-from dlpipe.tracking import flatten, params_hash, start_run, tracking_location
+from dlpipe.tracking import flatten, metric_key, params_hash, start_run, tracking_location
 
 
 @pytest.fixture(autouse=True)
@@ -86,3 +86,9 @@ def test_child_runs_point_at_their_parent(tmp_path: Path) -> None:
     got = MlflowClient(tracking_location(tmp_path).uri).get_run(child.run_id)
     assert got.data.tags["mlflow.parentRunId"] == parent.run_id
     assert got.info.run_name == "child"
+
+
+def test_metric_names_are_made_legal_for_mlflow() -> None:
+    assert metric_key("precision@10") == "precision_at_10"
+    assert metric_key("test/rmse") == "test/rmse"
+    assert metric_key("a&b") == "a_b"

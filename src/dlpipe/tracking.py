@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -68,6 +69,11 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def metric_key(name: str) -> str:
+    """MLflow allows letters, digits and `_-. :/` in names: `precision@10` -> `precision_at_10`."""
+    return re.sub(r"[^\w\-. :/]", "_", name.replace("@", "_at_"))
+
+
 def git_commit(root: Path) -> str:
     """HEAD's commit (with `-dirty` when the tree has changes), or `unknown` outside git."""
     try:
@@ -100,14 +106,14 @@ class RunLogger:
 
     def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
         now = int(time.time() * 1000)
-        self._log_batch([Metric(k, float(v), now, step) for k, v in metrics.items()])
+        self._log_batch([Metric(metric_key(k), float(v), now, step) for k, v in metrics.items()])
 
     def log_history(self, history: Mapping[str, Sequence[float]]) -> None:
         """Whole curves at once (one value per step), in as few calls as MLflow allows."""
         now = int(time.time() * 1000)
         self._log_batch(
             [
-                Metric(key, float(value), now, step)
+                Metric(metric_key(key), float(value), now, step)
                 for key, values in history.items()
                 for step, value in enumerate(values)
             ]

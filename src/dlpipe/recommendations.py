@@ -1,0 +1,72 @@
+"""Top-N unseen movies per user: computed once by the stage, looked up by the command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dlpipe.atomic import atomic_path
+
+STORED_PER_USER = 50
+
+
+@dataclass(frozen=True, eq=False)
+class Recommendations:
+    """For each user (raw id), movies (raw ids) ranked by predicted score, seen ones excluded."""
+
+    model: str
+    users: np.ndarray
+    items: np.ndarray  # (users, STORED_PER_USER) raw item ids, -1 where a user has none left
+    scores: np.ndarray
+
+    def for_user(self, user: int, n: int) -> list[tuple[int, float]]:
+        hits = np.flatnonzero(self.users == user)
+        if len(hits) == 0:
+            raise KeyError(
+                f"unknown user id {user}: ids run from {self.users.min()} to {self.users.max()}"
+            )
+        row = hits[0]
+        keep = self.items[row] >= 0
+        return list(
+            zip(
+                self.items[row][keep][:n].tolist(), self.scores[row][keep][:n].tolist(), strict=True
+            )
+        )
+
+
+def top_unseen(
+    model: str, scores: np.ndarray, seen: np.ndarray, users: np.ndarray, items: np.ndarray
+) -> Recommendations:
+    """Rank every movie per user by score with seen ones pushed out; keep the top few."""
+    masked = np.where(seen, -np.inf, scores)
+    k = min(STORED_PER_USER, masked.shape[1])
+    top = np.argsort(-masked, axis=1, kind="stable")[:, :k]
+    top_scores = np.take_along_axis(masked, top, axis=1)
+    valid = np.isfinite(top_scores)
+    return Recommendations(
+        model,
+        users.copy(),
+        np.where(valid, items[top], -1),
+        np.where(valid, top_scores, np.nan),
+    )
+
+
+def save(recs: Recommendations, path: Path) -> None:
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        np.savez(handle, model=recs.model, users=recs.users, items=recs.items, scores=recs.scores)
+
+
+def load(path: Path) -> Recommendations:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: no recommendations yet; run `dvc repro train_recommender`"
+        )
+    with np.load(path) as data:
+        return Recommendations(str(data["model"]), data["users"], data["items"], data["scores"])
+
+
+def titled(pairs: list[tuple[int, float]], titles: pd.Series) -> list[tuple[int, str, float]]:
+    return [(item, str(titles.get(item, f"movie {item}")), score) for item, score in pairs]

@@ -1,0 +1,208 @@
+"""Autoencoders and baselines on one split of MovieLens, scored the same way.
+
+The rating matrix only ever holds training ratings; a validation slice of them picks each
+autoencoder's epoch (early stopping); the test ratings are used for the reported figures only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from lightning.pytorch.callbacks import EarlyStopping
+
+from dlpipe.config import AutoencoderRun, RecommenderConfig, TrainingConfig
+from dlpipe.evaluation.rating_baselines import Biases, GlobalMean, MatrixFactorization
+from dlpipe.evaluation.rating_metrics import (
+    mae,
+    per_user_loss,
+    ranking_metrics,
+    relevant_from_ratings,
+    rmse,
+)
+from dlpipe.models.autoencoder_module import AutoencoderModule, rating_rows
+from dlpipe.models.components.autoencoders import build_autoencoder
+from dlpipe.models.rating_matrix import (
+    RatingIndex,
+    dense_with_mask,
+    kfold_u_style,
+    per_user_holdout,
+    random_holdout,
+    to_matrix,
+)
+from dlpipe.models.tensor_data import tensor_loader
+from dlpipe.optim import optimizer_factory
+from dlpipe.tracking import RunLogger
+from dlpipe.training.callbacks import EpochHistory
+from dlpipe.training.trainer_factory import build_trainer
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """One model's predictions on the test ratings and its users x items score matrix."""
+
+    predictions: np.ndarray
+    scores: np.ndarray
+    val_rmse: float
+    history: Mapping[str, tuple[float, ...]]
+
+
+def split_ratings(
+    ratings: pd.DataFrame, cfg: RecommenderConfig, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) by the configured rule: random hold-out, u1-style fold, or per user."""
+    if cfg.split == "random":
+        return random_holdout(ratings, cfg.test_fraction, seed)
+    if cfg.split == "kfold":
+        return kfold_u_style(ratings, folds=5, fold=cfg.fold, seed=seed)
+    return per_user_holdout(ratings, cfg.ranking_holdout, seed, cfg.ranking_min_ratings)
+
+
+def _dense(frame: pd.DataFrame, index: RatingIndex, rows: str) -> tuple[torch.Tensor, torch.Tensor]:
+    values, mask = dense_with_mask(to_matrix(frame, index, by=rows))
+    return values, mask.float()
+
+
+def train_autoencoder(
+    run_cfg: AutoencoderRun,
+    fit: pd.DataFrame,
+    val: pd.DataFrame,
+    index: RatingIndex,
+    training: TrainingConfig,
+    seed: int,
+    patience: int,
+    run: RunLogger | None,
+    checkpoint_dir: Path,
+) -> tuple[AutoencoderModule, dict[str, tuple[float, ...]]]:
+    """Fit on `fit` rows; early stopping on the `val` ratings fed through the `fit` rows."""
+    fit_values, fit_mask = _dense(fit, index, run_cfg.rows)
+    val_values, val_mask = _dense(val, index, run_cfg.rows)
+    torch.manual_seed(seed)
+    network = build_autoencoder(run_cfg.kind, fit_values.shape[1], **run_cfg.network)
+    module = AutoencoderModule(
+        network,
+        optimizer_factory(run_cfg.optimizer, run_cfg.optimizer_hyper),
+        sparsity_weight=run_cfg.sparsity_weight,
+        sparsity_target=run_cfg.sparsity_target,
+        l2=run_cfg.l2,
+    )
+    history = EpochHistory(keys=("train/loss", "train/rmse", "val/loss", "val/rmse"))
+    trainer = build_trainer(
+        training,
+        seed=seed,
+        max_epochs=run_cfg.max_epochs,
+        logger=run.lightning_logger() if run is not None else None,
+        checkpoint_dir=checkpoint_dir,
+        monitor="val/rmse",
+        callbacks=[history, EarlyStopping(monitor="val/rmse", patience=patience)],
+    )
+    train_rows = rating_rows(fit_values, fit_values, fit_mask)
+    val_rows = rating_rows(fit_values, val_values, val_mask)
+    batch = run_cfg.batch_size
+    trainer.fit(
+        module,
+        tensor_loader(train_rows, batch, True, seed),
+        tensor_loader(val_rows, 4 * batch, False, seed),
+    )
+    # Validating with the best checkpoint restores its weights into `module`.
+    trainer.validate(
+        module, tensor_loader(val_rows, 4 * batch, False, seed), ckpt_path="best", verbose=False
+    )
+    return module, {key: tuple(values) for key, values in history.history.items()}
+
+
+def reconstruct(
+    module: AutoencoderModule, train: pd.DataFrame, index: RatingIndex, rows: str
+) -> np.ndarray:
+    """users x items scores (unclipped, so the top of a ranking has no ties at 5) from the
+    full training rows."""
+    values, _ = _dense(train, index, rows)
+    module.eval()
+    with torch.no_grad():
+        out = module(values.to(module.device)).cpu().numpy()
+    return out if rows == "user" else out.T
+
+
+def evaluate(
+    scores: np.ndarray,
+    predictions: np.ndarray,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    index: RatingIndex,
+    cfg: RecommenderConfig,
+) -> dict[str, float]:
+    """Pooled RMSE/MAE, the course's per-user loss, and ranking metrics on the test ratings.
+
+    Rankings are over candidate movies only (`candidates`): the same ones for every model.
+    """
+    actual = test["rating"].to_numpy()
+    excluded = not_candidates(train, index, cfg.min_item_ratings)
+    held_out = to_matrix(test, index, by="user").toarray()
+    relevant = relevant_from_ratings(held_out, cfg.relevant_threshold) & ~excluded
+    return {
+        "rmse": rmse(actual, predictions),
+        "mae": mae(actual, predictions),
+        "per_user_loss": per_user_loss(test["user"].to_numpy(), actual, predictions),
+        **ranking_metrics(scores, excluded, relevant, cfg.k),
+    }
+
+
+def not_candidates(train: pd.DataFrame, index: RatingIndex, min_item_ratings: int) -> np.ndarray:
+    """users x items: True where a movie may not be recommended to a user.
+
+    A user's own training movies, and movies with fewer than `min_item_ratings` training ratings
+    (an autoencoder's output for a movie it has barely seen is unconstrained, and a ranking
+    topped by such movies says nothing about taste).
+    """
+    seen = to_matrix(train, index, by="user").toarray() > 0
+    rare = seen.sum(axis=0) < min_item_ratings
+    return seen | rare[None, :]
+
+
+def baseline_scores(
+    train: pd.DataFrame, test: pd.DataFrame, index: RatingIndex, cfg: RecommenderConfig, seed: int
+) -> dict[str, ModelScores]:
+    """Global mean, user + movie biases and matrix factorisation, fit on `train` only."""
+    models = {
+        "global_mean": GlobalMean(),
+        "biases": Biases(**cfg.biases),
+        "matrix_factorization": MatrixFactorization(**cfg.mf, seed=seed),
+    }
+    out = {}
+    for name, model in models.items():
+        model.fit(train)
+        out[name] = ModelScores(
+            predictions=model.predict(test["user"].to_numpy(), test["item"].to_numpy()),
+            scores=model.score_matrix(index.users, index.items, clip=False),
+            val_rmse=float("nan"),
+            history={},
+        )
+    return out
+
+
+def autoencoder_scores(
+    name: str,
+    run_cfg: AutoencoderRun,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    index: RatingIndex,
+    cfg: RecommenderConfig,
+    training: TrainingConfig,
+    seed: int,
+    run: RunLogger | None,
+    checkpoint_dir: Path,
+) -> ModelScores:
+    fit, val = random_holdout(train, cfg.val_fraction, seed + 1)
+    module, history = train_autoencoder(
+        run_cfg, fit, val, index, training, seed, cfg.patience, run, checkpoint_dir / name
+    )
+    scores = reconstruct(module, train, index, run_cfg.rows)
+    rows = index.user_rows(test["user"].to_numpy())
+    cols = index.item_cols(test["item"].to_numpy())
+    val_rmse = min(history["val/rmse"]) if history["val/rmse"] else float("nan")
+    low, high = module.rating_range
+    return ModelScores(np.clip(scores[rows, cols], low, high), scores, val_rmse, history)
