@@ -24,13 +24,15 @@ from dlpipe.paths import project_root
 from docs_section import write_section
 
 # Budgets from the issues, per family, in seconds on 2 CPU cores with default params.
-FAMILY_BUDGETS = {"optimizers": 300.0, "stock_lstm": 180.0}
+FAMILY_BUDGETS = {"optimizers": 300.0, "stock_lstm": 180.0, "recommender": 300.0}
 STAGE_FAMILY = {
     "fetch_mnist": "optimizers",
     "trace_optimizers": "optimizers",
     "compare_optimizers": "optimizers",
     "fetch_stock_prices": "stock_lstm",
     "train_stock_lstm": "stock_lstm",
+    "fetch_movielens": "recommender",
+    "train_recommender": "recommender",
 }
 
 

@@ -39,6 +39,11 @@ def synthetic_mnist(n_train: int = 400, n_other: int = 100, seed: int = 0) -> Mn
 
 
 @pytest.fixture
+def mnist_splits() -> MnistSplits:
+    return synthetic_mnist()
+
+
+@pytest.fixture
 def mnist_npz(tmp_path: Path) -> Path:
     path = tmp_path / "mnist.npz"
     save_splits(synthetic_mnist(), path)

@@ -18,7 +18,6 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 from PIL import Image
-from tests.conftest import synthetic_mnist
 
 from dlpipe.datasets.mnist import save_splits
 
@@ -80,8 +79,8 @@ def _runs(project: Path, experiment: str) -> list:
 
 
 @pytest.mark.slow
-def test_compare_optimizers_stage(project: Path) -> None:
-    save_splits(synthetic_mnist(), project / "data" / "raw" / "mnist.npz")
+def test_compare_optimizers_stage(project: Path, mnist_splits) -> None:
+    save_splits(mnist_splits, project / "data" / "raw" / "mnist.npz")
     _run_stage(project, "compare_optimizers")
     metrics = json.loads((project / "reports/optimizers/compare_metrics.json").read_text())
     names = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"]
