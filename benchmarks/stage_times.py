@@ -38,7 +38,9 @@ STAGE_FAMILY = {
 
 def time_stage(root: Path, stage: str) -> float:
     dvc = Path(sys.executable).parent / "dvc"
-    env = {**os.environ, "DVC_NO_ANALYTICS": "true"}
+    # Stage commands call `python`: make it this interpreter's environment, as `make` does.
+    path = f"{dvc.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "DVC_NO_ANALYTICS": "true", "PATH": path}
     started = time.perf_counter()
     done = subprocess.run(
         [str(dvc), "repro", "--force", "--single-item", stage],
