@@ -7,13 +7,12 @@ import math
 import numpy as np
 import pytest
 
+from dlpipe.evaluation.errors import mae, rmse
 from dlpipe.evaluation.forecast_metrics import (
     METRICS,
     direction_accuracy,
-    mae,
     mape,
     metric_table,
-    rmse,
     walk_forward_splits,
 )
 

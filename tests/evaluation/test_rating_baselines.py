@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dlpipe.evaluation.errors import rmse
 from dlpipe.evaluation.rating_baselines import (
     Biases,
     GlobalMean,
     MatrixFactorization,
     fit_funk_svd,
 )
-from dlpipe.evaluation.rating_metrics import rmse
 
 
 def frame(users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> pd.DataFrame:

@@ -7,15 +7,14 @@ import math
 import numpy as np
 import pytest
 
+from dlpipe.evaluation.errors import mae, rmse
 from dlpipe.evaluation.rating_metrics import (
-    mae,
     ndcg_at_k,
     per_user_loss,
     precision_at_k,
     ranking_metrics,
     recall_at_k,
     relevant_from_ratings,
-    rmse,
     top_k_items,
 )
 

@@ -10,36 +10,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from dlpipe.evaluation.errors import checked_arrays, mae, rmse
+
 METRICS = ("rmse", "mae", "mape", "direction_accuracy", "rmse_ratio_to_persistence")
-
-
-def _arrays(*arrays: np.ndarray) -> list[np.ndarray]:
-    out = [np.asarray(a, dtype=np.float64) for a in arrays]
-    shape = out[0].shape
-    if len(shape) != 1 or shape[0] == 0:
-        raise ValueError(f"expected non-empty 1-D arrays, got shape {shape}")
-    if any(a.shape != shape for a in out):
-        raise ValueError(f"shapes differ: {[a.shape for a in out]}")
-    if not all(np.isfinite(a).all() for a in out):
-        raise ValueError("NaN or infinite values")
-    return out
-
-
-def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Root mean squared error."""
-    a, p = _arrays(actual, predicted)
-    return float(np.sqrt(np.mean((a - p) ** 2)))
-
-
-def mae(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Mean absolute error."""
-    a, p = _arrays(actual, predicted)
-    return float(np.mean(np.abs(a - p)))
 
 
 def mape(actual: np.ndarray, predicted: np.ndarray) -> float:
     """MAPE in percent: 100 * mean(|a - p| / |a|); a zero actual raises."""
-    a, p = _arrays(actual, predicted)
+    a, p = checked_arrays(actual, predicted)
     if (a == 0).any():
         raise ValueError("MAPE is undefined where the actual value is 0")
     return float(100.0 * np.mean(np.abs(a - p) / np.abs(a)))
@@ -49,7 +27,7 @@ def direction_accuracy(reference: np.ndarray, actual: np.ndarray, predicted: np.
     """Share of days with sign(predicted - reference) == sign(actual - reference), over the days
     where actual != reference. A zero-change prediction counts as wrong; NaN when every prediction
     equals the reference (no direction is ever called, e.g. persistence) or no day moved."""
-    r, a, p = _arrays(reference, actual, predicted)
+    r, a, p = checked_arrays(reference, actual, predicted)
     moved = a != r
     if (p == r).all() or not moved.any():
         return float("nan")

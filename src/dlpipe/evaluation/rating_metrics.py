@@ -11,37 +11,15 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
+from dlpipe.evaluation.errors import checked_arrays
+
 DEFAULT_THRESHOLD = 4.0
-
-
-def _arrays(*arrays: np.ndarray) -> list[np.ndarray]:
-    out = [np.asarray(a, dtype=np.float64) for a in arrays]
-    shape = out[0].shape
-    if len(shape) != 1 or shape[0] == 0:
-        raise ValueError(f"expected non-empty 1-D arrays, got shape {shape}")
-    if any(a.shape != shape for a in out):
-        raise ValueError(f"shapes differ: {[a.shape for a in out]}")
-    if not all(np.isfinite(a).all() for a in out):
-        raise ValueError("NaN or infinite values")
-    return out
-
-
-def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Root mean squared error pooled over all held-out ratings (the surprise/d2l figure)."""
-    a, p = _arrays(actual, predicted)
-    return float(np.sqrt(np.mean((a - p) ** 2)))
-
-
-def mae(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Mean absolute error pooled over all held-out ratings."""
-    a, p = _arrays(actual, predicted)
-    return float(np.mean(np.abs(a - p)))
 
 
 def per_user_loss(users: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> float:
     """The course's figure: each user's RMSE over their own held-out ratings, averaged over users.
     Every user weighs the same, so it differs from pooled RMSE when users rate unequally often."""
-    a, p = _arrays(actual, predicted)
+    a, p = checked_arrays(actual, predicted)
     users = np.asarray(users)
     if users.shape != a.shape:
         raise ValueError(f"users has shape {users.shape}, ratings {a.shape}")

@@ -16,13 +16,12 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping
 
 from dlpipe.config import AutoencoderRun, RecommenderConfig, TrainingConfig
+from dlpipe.evaluation.errors import mae, rmse
 from dlpipe.evaluation.rating_baselines import Biases, GlobalMean, MatrixFactorization
 from dlpipe.evaluation.rating_metrics import (
-    mae,
     per_user_loss,
     ranking_metrics,
     relevant_from_ratings,
-    rmse,
 )
 from dlpipe.models.autoencoder_module import AutoencoderModule, rating_rows
 from dlpipe.models.components.autoencoders import build_autoencoder
