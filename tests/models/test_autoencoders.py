@@ -69,6 +69,14 @@ def test_module_scores_only_the_targets_observed_entries() -> None:
     assert good._step(batch, 0, "val").item() == pytest.approx(0.25)
     wild = AutoencoderModule(_Fixed(torch.tensor([[1e6, 4.5, -1e6, 2.5]])), factory)
     assert wild._step(batch, 0, "val").item() == pytest.approx(0.25)
+    decayed = AutoencoderModule(_Fixed(torch.tensor([[0.0, 4.5, 0.0, 2.5]])), factory, l2=0.1)
+    assert decayed._step(batch, 0, "val").item() > 0.25
+    sparse = AutoencoderModule(_Fixed(torch.tensor([[0.0, 4.5, 0.0, 2.5]])), factory, 0.1)
+    assert sparse._step(batch, 0, "val").item() > 0.25
+    with pytest.raises(ValueError, match="rating_rows"):
+        good._step((inputs, target), 0, "val")
+    with pytest.raises(ValueError, match="share one"):
+        rating_rows(inputs, target[:, :3], mask[:, :3])
 
 
 @pytest.mark.parametrize("kind", AUTOENCODER_KINDS)

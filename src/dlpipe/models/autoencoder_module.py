@@ -91,6 +91,11 @@ class AutoencoderModule(pl.LightningModule):
 
     def _step(self, batch: Batch, batch_idx: int, split: str) -> torch.Tensor:
         inputs, targets = batch
+        if targets.dim() != 3 or targets.shape[1] != 2:
+            raise ValueError(
+                f"targets must be (batch, 2, n) ratings and mask (see rating_rows), "
+                f"got {tuple(targets.shape)}"
+            )
         target, mask = targets[:, 0], targets[:, 1]
         code = self.network.encode(inputs)
         prediction = self.network.decode(code)
