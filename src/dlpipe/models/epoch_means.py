@@ -36,14 +36,31 @@ class EpochMean(Metric):
         return self.total / self.weight
 
 
-class EpochMeans(nn.Module):
-    """One EpochMean per `{split}/{name}`; a module owns one and feeds it every step."""
+class RootEpochMean(EpochMean):
+    """The root of a weighted epoch mean: a pooled RMSE from per-batch mean squared errors."""
 
-    def __init__(self, names: Iterable[str], splits: Iterable[str] = SPLITS) -> None:
+    def compute(self) -> torch.Tensor:
+        return super().compute().sqrt()
+
+
+class EpochMeans(nn.Module):
+    """One EpochMean per `{split}/{name}`; a module owns one and feeds it every step.
+
+    Names in `roots` log the square root of their epoch mean (feed them mean squared errors).
+    """
+
+    def __init__(
+        self, names: Iterable[str], splits: Iterable[str] = SPLITS, roots: Iterable[str] = ()
+    ) -> None:
         super().__init__()
+        rooted = set(roots)
         # ModuleDict keys may not contain "/": "train_loss" stands for the logged "train/loss".
         self.means = nn.ModuleDict(
-            {f"{split}_{name}": EpochMean() for split in splits for name in names}
+            {
+                f"{split}_{name}": RootEpochMean() if name in rooted else EpochMean()
+                for split in splits
+                for name in names
+            }
         )
 
     def update(

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import lightning.pytorch as pl
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from dlpipe.models.epoch_means import EpochMeans
+from dlpipe.models.split_module import SplitModule
 from dlpipe.models.tensor_data import Batch
 from dlpipe.optim.factory import OptimizerFactory
 
 
-class RegressionModule(pl.LightningModule):
+class RegressionModule(SplitModule):
     """Mean squared error on (scaled) targets; logs `{split}/loss` once per epoch."""
 
     def __init__(self, network: nn.Module, optimizer_factory: OptimizerFactory) -> None:
-        super().__init__()
-        self.network = network
-        self.optimizer_factory = optimizer_factory
+        super().__init__(network, optimizer_factory)
         self.epoch_means = EpochMeans(("loss",))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.network(x)
 
     def _step(self, batch: Batch, batch_idx: int, split: str) -> torch.Tensor:
         x, y = batch
@@ -30,17 +25,5 @@ class RegressionModule(pl.LightningModule):
         self.epoch_means.update(self, split, batch_idx, {"loss": loss}, len(y))
         return loss
 
-    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, batch_idx, "train")
-
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        self._step(batch, batch_idx, "val")
-
-    def test_step(self, batch: Batch, batch_idx: int) -> None:
-        self._step(batch, batch_idx, "test")
-
     def predict_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         return self(batch[0])
-
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return self.optimizer_factory(self.parameters())
