@@ -211,6 +211,104 @@ class RecommenderConfig:
 
 
 @dataclass(frozen=True)
+class WikimediaPreset:
+    """Wikimedia Commons: one category page per person (name without "Category:")."""
+
+    categories: Mapping[str, str]
+    max_files_per_person: int
+    min_delay_s: float
+
+
+@dataclass(frozen=True)
+class FaceCrawlConfig:
+    """Where the face photos come from and how politely they are fetched."""
+
+    source: Literal["gallery", "urls", "wikimedia"]
+    gallery: str
+    start_urls: Mapping[str, tuple[str, ...]]
+    wikimedia: WikimediaPreset
+    allowed_domains: tuple[str, ...]
+    obey_robots_txt: bool
+    user_agent: str
+    concurrent_requests_per_domain: int
+    download_delay_s: float
+    autothrottle: bool
+    autothrottle_target_concurrency: float
+    autothrottle_max_delay_s: float
+    timeout_s: float
+    retries: int
+    max_download_bytes: int
+    max_pixels: int
+    min_side: int
+    max_pages: int
+
+
+@dataclass(frozen=True)
+class FaceExtractConfig:
+    """OpenCV Haar detection and the crop every face gets (the predict command uses it too)."""
+
+    cascade: str
+    scale_factor: float
+    min_neighbors: int
+    min_size: int
+    eye_check: bool
+    eye_cascade: str
+    multiple_faces: Literal["largest", "reject"]
+    margin: float
+    size: int
+    color: Literal["grey", "rgb"]
+    equalize: bool
+    detect_max_side: int
+    min_side: int
+    max_pixels: int
+    workers: int
+    sheet_columns: int
+
+
+@dataclass(frozen=True)
+class FaceSplitConfig:
+    source: Literal["stratified", "file"]
+    val_fraction: float
+    test_fraction: float
+    splits_file: str
+
+
+@dataclass(frozen=True)
+class FaceAugment:
+    flip: bool
+    rotation_deg: float
+    shift: float
+    brightness: float
+
+
+@dataclass(frozen=True)
+class FaceCnnConfig:
+    channels: tuple[int, ...]
+    kernel_size: int
+    dense: tuple[int, ...]
+    dropout: float
+    batch_norm: bool
+    augment: FaceAugment
+    balance: Literal["class_weights", "sampler", "none"]
+    optimizer: str
+    optimizer_hyper: Mapping[str, float]
+    batch_size: int
+    max_epochs: int
+    patience: int
+
+
+@dataclass(frozen=True)
+class EigenfacesConfig:
+    """The baseline: PCA (eigenfaces) then an RBF SVM, C and gamma chosen by CV on train."""
+
+    n_components: int
+    whiten: bool
+    C: tuple[float, ...]
+    gamma: tuple[float, ...]
+    cv_folds: int
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int
     training: TrainingConfig
@@ -221,6 +319,11 @@ class Params:
     stock_lstm: StockLstmConfig
     movielens: MovielensConfig
     recommender: RecommenderConfig
+    face_crawl: FaceCrawlConfig
+    face_extract: FaceExtractConfig
+    face_split: FaceSplitConfig
+    face_cnn: FaceCnnConfig
+    eigenfaces: EigenfacesConfig
 
 
 # --- loading ----------------------------------------------------------------------------------
