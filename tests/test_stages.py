@@ -49,6 +49,10 @@ def project(tmp_path: Path) -> Path:
     for run in params["trace_optimizers"]["surfaces"].values():
         run["steps"] = 60
     params["trace_optimizers"]["gif_frames"] = 5
+    params["face_crawl"].update(gallery="gallery")
+    params["face_extract"].update(workers=2, size=32)
+    params["face_cnn"].update(max_epochs=3, patience=2, channels=[4, 8], dense=[16])
+    params["eigenfaces"].update(n_components=4, cv_folds=2, C=[1.0, 10.0], gamma=[0.001])
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text(), encoding="utf-8")
     return tmp_path
@@ -222,3 +226,84 @@ def test_recommender_stages_from_a_local_folder(project: Path) -> None:
     runs = _runs(project, "recommender")
     assert all(r.info.status == "FINISHED" for r in runs)
     assert (project / "models/recommender/recommendations.npz").is_file()
+
+
+SHARED_GALLERY = REPO.parent / "shared" / "data" / "faces" / "five-celebrities"
+FACE_STAGES = ("crawl_face_images", "extract_faces", "split_faces", "train_face_cnn")
+
+
+def _small_gallery(target: Path, people: int = 3, photos: int = 5) -> None:
+    """The first photos of a few people from the shared set (tests only; never in the repo)."""
+    if not SHARED_GALLERY.is_dir():
+        pytest.skip(f"{SHARED_GALLERY} is not on this machine")
+    for person in sorted(p for p in SHARED_GALLERY.iterdir() if p.is_dir())[:people]:
+        (target / person.name).mkdir(parents=True)
+        for photo in sorted(person.iterdir())[:photos]:
+            (target / person.name / photo.name).write_bytes(photo.read_bytes())
+
+
+@pytest.mark.slow
+def test_face_stages_crawl_extract_split_train_and_predict(project: Path) -> None:
+    _small_gallery(project / "gallery")
+    for stage in FACE_STAGES:
+        _run_stage(project, stage)
+    crawl = json.loads((project / "reports/faces/crawl.json").read_text())
+    assert crawl["skipped"] is None and crawl["images"]["ok"] + crawl["images"]["duplicate"] == 15
+    assert crawl["people"] == 3 and crawl["scrapy"]["requests"] >= 15
+    manifest = pd.read_csv(project / "data/raw/faces/manifest.csv")
+    assert len(manifest) == 15 and set(manifest["person"]) == {
+        p.name for p in (project / "gallery").iterdir()
+    }
+    audit = pd.read_csv(project / "reports/faces/audit.csv")
+    extract = json.loads((project / "reports/faces/extract.json").read_text())
+    assert len(audit) == crawl["images"]["ok"] and extract["accepted"] == audit["accepted"].sum()
+    assert extract["accepted"] >= 9
+    sheets = sorted(p.name for p in (project / "reports/faces/sheets").iterdir())
+    assert "rejected.png" in sheets and len(sheets) == 4
+    splits = pd.read_csv(project / "data/processed/faces/splits.csv")
+    assert len(splits) == extract["accepted"] and {"train", "val", "test"} <= set(splits["split"])
+    metrics = json.loads((project / "reports/faces/metrics.json").read_text())
+    for model in ("cnn", "eigenfaces"):
+        assert 0.0 <= metrics[model]["test"]["accuracy"] <= 1.0
+    assert isinstance(metrics["cnn_beats_eigenfaces"], bool)
+    assert "Eigenfaces + SVM" in (project / "reports/faces/report.md").read_text()
+    runs = _runs(project, "faces")
+    assert sorted(r.info.run_name for r in runs) == sorted(
+        ["crawl_face_images", "extract_faces", "train_face_cnn"]
+    )
+    assert all(r.info.status == "FINISHED" for r in runs)
+    accepted = audit[audit["accepted"]].iloc[0]
+    stored = manifest.loc[manifest["sha256"] == accepted["key"], "path"].iloc[0]
+    photo = project / "data/raw/faces" / stored
+    said = _predict(project, photo)
+    assert said.returncode == 0, said.stderr
+    assert any(name in said.stdout for name in set(manifest["person"]))
+    assert "probability" in said.stdout and "face box" in said.stdout
+    blank = project / "blank.png"
+    Image.new("RGB", (200, 200), (128, 128, 128)).save(blank)
+    said = _predict(project, blank)
+    assert said.returncode == 1 and "no usable face" in said.stdout
+
+
+def _predict(project: Path, photo: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["PYTHONPATH"] = str(REPO / "src")
+    return subprocess.run(
+        [sys.executable, "-m", "dlpipe.predict_face", str(photo)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_face_stages_record_skipped_without_a_gallery(project: Path) -> None:
+    for stage in FACE_STAGES:
+        _run_stage(project, stage)
+    for name in ("crawl", "extract", "splits", "metrics"):
+        metrics = json.loads((project / f"reports/faces/{name}.json").read_text())
+        assert metrics["skipped"].startswith("no images"), (name, metrics)
+    assert "gallery" in json.loads((project / "reports/faces/crawl.json").read_text())["skipped"]
+    assert "Skipped: no images" in (project / "reports/faces/report.md").read_text()

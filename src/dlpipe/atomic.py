@@ -26,6 +26,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _readable(tmp_path, 0o666)
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -38,11 +39,19 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
+        _readable(tmp, 0o777)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _readable(path: Path, full: int) -> None:
+    """mkstemp/mkdtemp create owner-only entries; give the result the usual umask mode."""
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(full & ~umask)
 
 
 def write_text(target: Path, text: str) -> None:

@@ -1,0 +1,208 @@
+"""Run one face crawl and return its manifest rows and stats (the DVC stage's entry point).
+
+A Twisted reactor cannot be restarted, so `crawl_faces` runs once per process; callers that
+need several crawls in one process (tests) use `crawl_faces_in_subprocess`.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sys
+import threading
+import traceback
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import AsyncCrawlerProcess
+
+from dlpipe.config import FaceCrawlConfig, as_plain, build, load_params
+from dlpipe.crawling.gallery_server import person_folders, serve_gallery
+from dlpipe.crawling.manifest import IMAGES_DIR, make_row, row_from_item, sort_rows
+from dlpipe.crawling.settings import allowed_domains, build_settings
+from dlpipe.crawling.spiders.gallery import GallerySpider
+from dlpipe.crawling.spiders.wikimedia import WikimediaSpider, category_url
+from dlpipe.crawling.stats import summarise_stats
+from dlpipe.paths import project_root
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    rows: list[dict[str, object]]  # manifest rows (manifest.MANIFEST_COLUMNS), one per image URL
+    stats: dict[str, int | float]  # flat and JSON-safe
+    skipped: str | None  # "no images: <why>" when no crawl ran; None otherwise
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """Which spider to run with which arguments; `gallery` is a folder to serve locally first."""
+
+    spider: type[scrapy.Spider]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    gallery: Path | None = None
+
+
+def plan_crawl(cfg: FaceCrawlConfig, root: Path) -> CrawlPlan | str:
+    """The crawl to run, or why there is nothing to crawl (a skip, not an error)."""
+    if cfg.source == "gallery":
+        gallery = Path(cfg.gallery)
+        gallery = gallery if gallery.is_absolute() else root / gallery
+        if not gallery.is_dir():
+            return f"gallery folder {gallery} not found"
+        if not person_folders(gallery):
+            return f"gallery folder {gallery} has no person subfolders"
+        return CrawlPlan(GallerySpider, gallery=gallery)
+    if cfg.source == "urls":
+        pages = {person: urls for person, urls in cfg.start_urls.items() if urls}
+        if not pages:
+            return "source 'urls' has no start URLs"
+        every_url = [url for urls in pages.values() for url in urls]
+        return CrawlPlan(
+            GallerySpider,
+            {"start_pages": pages, "allowed_domains": allowed_domains(cfg, every_url)},
+        )
+    categories = dict(cfg.wikimedia.categories)
+    if not categories:
+        return "source 'wikimedia' has no categories"
+    starts = [category_url(name) for name in categories.values()]
+    return CrawlPlan(
+        WikimediaSpider,
+        {
+            "categories": categories,
+            "max_files_per_person": cfg.wikimedia.max_files_per_person,
+            "allowed_domains": allowed_domains(cfg, starts),
+        },
+    )
+
+
+def crawl_faces(cfg: FaceCrawlConfig, out_dir: Path, root: Path) -> CrawlResult:
+    """Crawl per `cfg` into `out_dir/images/<person>/<sha256><ext>`; once per process."""
+    plan = plan_crawl(cfg, root)
+    if isinstance(plan, str):
+        return CrawlResult(rows=[], stats={}, skipped=f"no images: {plan}")
+    return run_plan(cfg, plan, out_dir)
+
+
+def run_plan(cfg: FaceCrawlConfig, plan: CrawlPlan, out_dir: Path) -> CrawlResult:
+    """Run one planned crawl (serving its gallery folder meanwhile, if it has one)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = build_settings(cfg, out_dir / IMAGES_DIR)
+    with ExitStack() as stack:
+        kwargs = dict(plan.kwargs)
+        if plan.gallery is not None:
+            base_url = stack.enter_context(serve_gallery(plan.gallery))
+            kwargs["index_url"] = f"{base_url}/"
+            kwargs["allowed_domains"] = allowed_domains(cfg, [base_url])
+        rows, raw_stats = _run_spider(plan.spider, settings, kwargs)
+    rows = sort_rows(rows)
+    return CrawlResult(rows=rows, stats=summarise_stats(raw_stats, rows), skipped=None)
+
+
+def _run_spider(
+    spider: type[scrapy.Spider], settings: dict[str, Any], kwargs: dict[str, Any]
+) -> tuple[list[dict[str, object]], dict[str, Any]]:
+    """Run the spider to completion in this process; collect a row per item that finished."""
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler(spider)
+    rows: list[dict[str, object]] = []
+
+    def on_item(item: Any, response: Any, spider: scrapy.Spider) -> None:
+        rows.append(row_from_item(ItemAdapter(item).asdict()))
+
+    def on_error(item: Any, response: Any, spider: scrapy.Spider, failure: Any) -> None:
+        data = ItemAdapter(item).asdict()
+        urls = data.get("image_urls") or [""]
+        reason = f"pipeline error: {failure.value!r}"
+        rows.append(
+            make_row(
+                url=str(urls[0]), person=str(data.get("person", "")), status="failed", reason=reason
+            )
+        )
+
+    crawler.signals.connect(on_item, signal=signals.item_scraped)
+    crawler.signals.connect(on_error, signal=signals.item_error)
+    process.crawl(crawler, **kwargs)
+    # Signal handlers can only be installed from the main thread.
+    process.start(install_signal_handlers=threading.current_thread() is threading.main_thread())
+    return rows, dict(crawler.stats.get_stats())
+
+
+# --- one crawl per child process ---------------------------------------------------------------
+
+
+def crawl_faces_in_subprocess(
+    cfg: FaceCrawlConfig,
+    out_dir: Path,
+    root: Path,
+    *,
+    plan: CrawlPlan | None = None,
+    timeout_s: float | None = None,
+) -> CrawlResult:
+    """`crawl_faces` in a fresh spawned process (its own reactor), for callers that crawl twice.
+
+    With `plan`, runs that plan instead of the one `cfg` implies (e.g. a GallerySpider pointed
+    at any gallery-shaped site via `index_url`). Raises TimeoutError after `timeout_s` (the
+    child is killed) and RuntimeError, with the child's traceback, when the crawl fails.
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main,
+        args=(sender, as_plain(cfg), str(out_dir), str(root), plan),
+        name="dlpipe-face-crawl",
+    )
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout_s):
+            raise TimeoutError(f"face crawl did not finish within {timeout_s} s")
+        try:
+            kind, payload = receiver.recv()
+        except EOFError:
+            kind, payload = "error", "the child process exited without a result"
+    finally:
+        receiver.close()
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if kind == "error":
+        raise RuntimeError(f"face crawl failed in a child process:\n{payload}")
+    return payload
+
+
+def _child_main(
+    sender: Any, plain_cfg: dict[str, Any], out_dir: str, root: str, plan: CrawlPlan | None
+) -> None:
+    # MappingProxyType (inside the frozen config) cannot be pickled: rebuild it from plain data.
+    try:
+        cfg = build(FaceCrawlConfig, plain_cfg, "face_crawl")
+        if plan is None:
+            result = crawl_faces(cfg, Path(out_dir), Path(root))
+        else:
+            result = run_plan(cfg, plan, Path(out_dir))
+        sender.send(("ok", result))
+    except BaseException:
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m dlpipe.crawling.run OUT_DIR`: crawl with params.yaml, print the stats."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m dlpipe.crawling.run OUT_DIR", file=sys.stderr)
+        return 2
+    result = crawl_faces(load_params().face_crawl, Path(args[0]), project_root())
+    print(json.dumps({"skipped": result.skipped, "stats": result.stats}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

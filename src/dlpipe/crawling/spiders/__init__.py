@@ -1,0 +1,1 @@
+"""Spiders: `gallery` (an index of people, or given start pages) and `wikimedia` (Commons)."""

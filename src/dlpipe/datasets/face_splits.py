@@ -1,0 +1,144 @@
+"""Train/val/test splits of the face crops: person-stratified from the seed, or a set's own file.
+
+Splits are drawn per photo (one crop per photo, duplicates already merged by content hash), so
+no photo can sit on both sides of a split.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlpipe.datasets import DatasetError
+
+SPLITS = ("train", "val", "test")
+SPLIT_COLUMNS = ("key", "person", "split")
+
+
+@dataclass(frozen=True)
+class FaceItem:
+    """One accepted crop: its key (content hash), person and the photo's `person/file` name."""
+
+    key: str
+    person: str
+    source_file: str
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    assignment: dict[str, str]  # key -> train | val | test
+    notes: tuple[str, ...]  # what did not fit the plan (unlisted photos, tiny classes)
+
+
+def stratified_splits(
+    items: Sequence[FaceItem], val_fraction: float, test_fraction: float, seed: int
+) -> SplitPlan:
+    """Per person: shuffle from the seed, then cut test and val shares (at least one each).
+
+    A person with fewer than 3 photos cannot be in all three splits: all go to train, noted.
+    The order of `items` does not matter: keys are sorted before the seeded shuffle.
+    """
+    _check_fractions(val_fraction, test_fraction)
+    by_person: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        by_person[item.person].append(item.key)
+    assignment: dict[str, str] = {}
+    notes: list[str] = []
+    for index, person in enumerate(sorted(by_person)):
+        keys = sorted(by_person[person])
+        if len(keys) < 3:
+            assignment.update(dict.fromkeys(keys, "train"))
+            notes.append(f"{person}: only {len(keys)} face(s), all in train (none to test on)")
+            continue
+        order = np.random.default_rng([seed, index]).permutation(len(keys))
+        n_test = _share(len(keys), test_fraction)
+        n_val = _share(len(keys), val_fraction)
+        n_test = min(n_test, len(keys) - 2)
+        n_val = min(n_val, len(keys) - n_test - 1)
+        for rank, position in enumerate(order):
+            split = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
+            assignment[keys[position]] = split
+    return SplitPlan(assignment, tuple(notes))
+
+
+def file_splits(
+    items: Sequence[FaceItem], listed: Mapping[str, str], val_fraction: float, seed: int
+) -> SplitPlan:
+    """The set's own split (`listed`: `person/file` -> train | val) so results compare with
+    published ones: its `val` photos become our test split, and our val (for early stopping and
+    choices) is drawn, stratified, from its train photos. Photos the file does not list are left
+    out and noted.
+    """
+    _check_fractions(val_fraction, 0.0)
+    unknown = sorted({s for s in listed.values()} - {"train", "val", "test"})
+    if unknown:
+        raise DatasetError(f"splits file: unknown split name(s) {unknown}; use train/val/test")
+    assignment: dict[str, str] = {}
+    notes: list[str] = []
+    train_items: list[FaceItem] = []
+    for item in items:
+        split = listed.get(item.source_file)
+        if split is None:
+            notes.append(f"{item.source_file}: not in the splits file, left out")
+        elif split == "train":
+            train_items.append(item)
+        else:
+            assignment[item.key] = "test"
+    inner = stratified_splits(train_items, val_fraction, 0.0, seed)
+    for key, split in inner.assignment.items():
+        assignment[key] = "val" if split == "val" else "train"
+    missing = len(set(listed) - {item.source_file for item in items})
+    if missing:
+        notes.append(f"{missing} photo(s) listed in the splits file have no accepted face")
+    return SplitPlan(assignment, tuple(notes) + inner.notes)
+
+
+def read_splits_file(path: Path) -> dict[str, str]:
+    """`file,person,split` rows -> {file: split}; errors name the file and row."""
+    if not path.is_file():
+        raise DatasetError(
+            f"{path}: splits file not found; set face_split.splits_file or use "
+            "face_split.source: stratified"
+        )
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"file", "split"} <= set(reader.fieldnames):
+            raise DatasetError(
+                f"{path}: needs the columns file and split (has {reader.fieldnames})"
+            )
+        listed: dict[str, str] = {}
+        for row_number, row in enumerate(reader, start=2):
+            name, split = (row["file"] or "").strip(), (row["split"] or "").strip()
+            if not name or not split:
+                raise DatasetError(f"{path}, row {row_number}: empty file or split")
+            listed[name] = split
+    return listed
+
+
+def split_counts(items: Sequence[FaceItem], plan: SplitPlan) -> dict[str, dict[str, int]]:
+    """person -> {train, val, test} counts (for the metrics file and the report)."""
+    counts: dict[str, dict[str, int]] = {}
+    for item in items:
+        split = plan.assignment.get(item.key)
+        if split is not None:
+            row = counts.setdefault(item.person, dict.fromkeys(SPLITS, 0))
+            row[split] += 1
+    return dict(sorted(counts.items()))
+
+
+def _share(n: int, fraction: float) -> int:
+    """At least one photo for any split that is asked for, however small the class."""
+    return max(1, round(n * fraction)) if fraction > 0 else 0
+
+
+def _check_fractions(val_fraction: float, test_fraction: float) -> None:
+    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise DatasetError(
+            f"face_split: val_fraction {val_fraction} and test_fraction {test_fraction} must be "
+            "in [0, 1) and sum to less than 1"
+        )

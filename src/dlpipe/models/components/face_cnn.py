@@ -1,0 +1,74 @@
+"""The course's face CNN: conv/ReLU/pool blocks, then dense layers with dropout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+
+def pooled_side(size: int, n_blocks: int) -> int:
+    """The feature map's side after `n_blocks` 2x2 max-pools (each floors an odd side)."""
+    for _ in range(n_blocks):
+        size //= 2
+    return size
+
+
+class FaceCNN(nn.Module):
+    """(N, in_channels, size, size) images in [0, 1] -> (N, n_classes) logits.
+
+    One block per entry of `channels`: Conv2d with "same" padding [-> BatchNorm2d] -> ReLU ->
+    MaxPool2d(2); then Flatten -> (Linear -> ReLU -> Dropout) per entry of `dense` -> Linear.
+    With batch norm the convolutions carry no bias (the norm's shift replaces it).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        size: int,
+        n_classes: int,
+        channels: Sequence[int],
+        kernel_size: int,
+        dense: Sequence[int],
+        dropout: float,
+        batch_norm: bool,
+    ) -> None:
+        super().__init__()
+        if not channels:
+            raise ValueError("channels must list at least one convolution block")
+        if in_channels < 1 or n_classes < 2 or kernel_size < 1:
+            raise ValueError(
+                f"need in_channels >= 1, n_classes >= 2, kernel_size >= 1; got {in_channels}, "
+                f"{n_classes}, {kernel_size}"
+            )
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        side = pooled_side(size, len(channels))
+        if side < 1:
+            raise ValueError(
+                f"a {size}x{size} input is too small for {len(channels)} pooling blocks (each "
+                f"halves the side); use an input side of at least {2 ** len(channels)} or fewer "
+                "channels entries"
+            )
+        self.in_channels, self.size, self.n_classes = in_channels, size, n_classes
+        layers: list[nn.Module] = []
+        width = in_channels
+        for out in channels:
+            layers.append(nn.Conv2d(width, out, kernel_size, padding="same", bias=not batch_norm))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(out))
+            layers += [nn.ReLU(), nn.MaxPool2d(2)]
+            width = out
+        layers.append(nn.Flatten())
+        features = width * side * side
+        for units in dense:
+            layers += [nn.Linear(features, units), nn.ReLU()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            features = units
+        layers.append(nn.Linear(features, n_classes))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)

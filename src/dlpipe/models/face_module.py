@@ -1,0 +1,46 @@
+"""The face classifier's LightningModule: weighted cross-entropy, augmentation in training only."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from dlpipe.config import FaceAugment
+from dlpipe.models.epoch_means import EpochMeans
+from dlpipe.models.face_augment import augment_active, augment_batch
+from dlpipe.models.split_module import SplitModule
+from dlpipe.models.tensor_data import Batch
+from dlpipe.optim.factory import OptimizerFactory
+
+
+class FaceClassifierModule(SplitModule):
+    """Logs `{split}/loss` and `{split}/acc` once per epoch.
+
+    `class_weights` (one per class) weight the cross-entropy in every split, so the validation
+    loss that early stopping watches measures the same objective that training minimises.
+    Augmentation draws from the global RNG, which the Trainer seeds.
+    """
+
+    def __init__(
+        self,
+        network: nn.Module,
+        optimizer_factory: OptimizerFactory,
+        class_weights: torch.Tensor | None = None,
+        augment: FaceAugment | None = None,
+    ) -> None:
+        super().__init__(network, optimizer_factory)
+        self.register_buffer("class_weights", class_weights)
+        self.augment = augment if augment is not None and augment_active(augment) else None
+        self.epoch_means = EpochMeans(("loss", "acc"))
+
+    def _step(self, batch: Batch, batch_idx: int, split: str) -> torch.Tensor:
+        x, y = batch
+        if split == "train" and self.augment is not None:
+            x = augment_batch(x, self.augment)
+        logits = self(x)
+        loss = F.cross_entropy(logits, y, weight=self.class_weights)
+        with torch.no_grad():
+            acc = (logits.argmax(dim=1) == y).float().mean()
+        self.epoch_means.update(self, split, batch_idx, {"loss": loss, "acc": acc}, len(y))
+        return loss

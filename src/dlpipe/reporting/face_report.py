@@ -1,0 +1,74 @@
+"""The face branch as a page: where the photos came from, what extraction kept, CNN vs baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dlpipe.reporting.tables import markdown_table
+
+# Published anchors (different data, same kind of comparison); see docs/DESIGN.md.
+PUBLISHED = (
+    "Eigenfaces + SVM on LFW (7 people, scikit-learn's example): weighted F1 about 0.80.",
+    "ORL faces (Lawrence et al. 1997): CNN 3.8% error against eigenfaces 10.5%.",
+)
+
+
+def face_markdown(
+    metrics: Mapping[str, object],
+    scores: Mapping[str, Mapping[str, Mapping[str, object]]],
+    classes: tuple[str, ...],
+    description: str,
+) -> str:
+    headline = {
+        f"{model} ({split})": {
+            "accuracy": report["accuracy"],
+            "macro F1": report["macro_f1"],
+            "weighted F1": report["weighted_f1"],
+        }
+        for model, by_split in scores.items()
+        for split, report in by_split.items()
+    }
+    per_person = {
+        person: {
+            f"{model} {k}": scores[model]["test"]["per_class"][person][k]
+            for model in scores
+            for k in ("precision", "recall")
+        }
+        | {"test photos": scores["cnn"]["test"]["per_class"][person]["support"]}
+        for person in classes
+    }
+    cnn, base = scores["cnn"]["test"], scores["eigenfaces"]["test"]
+    ahead = "ahead of" if metrics["cnn_beats_eigenfaces"] else "not ahead of"
+    verdict = (
+        f"On the held-out test split the CNN is **{ahead}** "
+        f"the Eigenfaces + SVM baseline: accuracy {cnn['accuracy']:.3f} against "
+        f"{base['accuracy']:.3f}, macro F1 {cnn['macro_f1']:.3f} against {base['macro_f1']:.3f}."
+    )
+    n_test = sum(int(scores["cnn"]["test"]["per_class"][p]["support"]) for p in classes)
+    lines = [
+        "# Face CNN: who is in the photo?",
+        "",
+        description,
+        "",
+        verdict,
+        f"With {n_test} test photos one photo is {100 / max(n_test, 1):.1f} points of accuracy: "
+        "read small gaps as noise.",
+        "",
+        markdown_table("model (split)", headline),
+        "## Per person (test split)",
+        "",
+        markdown_table("person", per_person),
+        "Confusion matrices: `confusion_cnn.png`, `confusion_eigenfaces.png` (rows: true person). "
+        "Eigenfaces: `eigenfaces.png`. Contact sheets of every crop and every rejected photo: "
+        "`sheets/`.",
+        "",
+        "## Published anchors",
+        "",
+        *[f"- {line}" for line in PUBLISHED],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def skipped_markdown(reason: str) -> str:
+    return f"# Face CNN\n\nSkipped: {reason}\n"
