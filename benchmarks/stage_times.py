@@ -24,7 +24,12 @@ from dlpipe.paths import project_root
 from docs_section import write_section
 
 # Budgets from the issues, per family, in seconds on 2 CPU cores with default params.
-FAMILY_BUDGETS = {"optimizers": 300.0, "stock_lstm": 180.0, "recommender": 300.0}
+FAMILY_BUDGETS = {
+    "optimizers": 300.0,
+    "stock_lstm": 180.0,
+    "recommender": 300.0,
+    "faces": 300.0,
+}
 STAGE_FAMILY = {
     "fetch_mnist": "optimizers",
     "trace_optimizers": "optimizers",
@@ -33,6 +38,10 @@ STAGE_FAMILY = {
     "train_stock_lstm": "stock_lstm",
     "fetch_movielens": "recommender",
     "train_recommender": "recommender",
+    "crawl_face_images": "faces",
+    "extract_faces": "faces",
+    "split_faces": "faces",
+    "train_face_cnn": "faces",
 }
 
 

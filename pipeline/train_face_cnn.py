@@ -85,6 +85,7 @@ def main() -> None:
         write_outputs(result, metrics, classes, description, reports)
         for name in REPORT_FILES:
             run.log_artifact(reports / name, "report")
+        run.log_artifact(out / "model.pt", "model")
 
 
 def write_outputs(result, metrics, classes, description: str, reports: Path) -> None:

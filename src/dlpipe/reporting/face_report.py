@@ -44,6 +44,18 @@ def face_markdown(
         f"the Eigenfaces + SVM baseline: accuracy {cnn['accuracy']:.3f} against "
         f"{base['accuracy']:.3f}, macro F1 {cnn['macro_f1']:.3f} against {base['macro_f1']:.3f}."
     )
+    test = metrics["mcnemar_test"]
+    significance = (
+        f"The two disagree on {test['cnn_only_right'] + test['eigenfaces_only_right']} test "
+        f"photos (CNN alone right on {test['cnn_only_right']}, baseline alone on "
+        f"{test['eigenfaces_only_right']}); McNemar's exact test gives p = "
+        f"{test['p_value']:.3f}"
+        + (
+            ", a real difference at the 5% level."
+            if test["p_value"] < 0.05
+            else ": on this few photos the gap is **not significant** at the 5% level."
+        )
+    )
     n_test = sum(int(scores["cnn"]["test"]["per_class"][p]["support"]) for p in classes)
     lines = [
         "# Face CNN: who is in the photo?",
@@ -51,6 +63,7 @@ def face_markdown(
         description,
         "",
         verdict,
+        significance,
         f"With {n_test} test photos one photo is {100 / max(n_test, 1):.1f} points of accuracy: "
         "read small gaps as noise.",
         "",

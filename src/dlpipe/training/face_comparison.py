@@ -10,6 +10,7 @@ import numpy as np
 
 from dlpipe.config import EigenfacesConfig, FaceCnnConfig, TrainingConfig
 from dlpipe.evaluation.classification_metrics import classification_report_dict
+from dlpipe.evaluation.classification_tests import mcnemar_exact
 from dlpipe.evaluation.eigenfaces import EigenfacesFit, eigenfaces_predict, fit_eigenfaces
 from dlpipe.models.face_data import FaceSplits
 from dlpipe.tracking import RunLogger
@@ -25,6 +26,7 @@ class FaceComparison:
     eigenfaces: EigenfacesFit
     predictions: Mapping[str, Mapping[str, np.ndarray]]  # model -> split -> labels
     scores: Mapping[str, Mapping[str, dict]]  # model -> split -> classification report
+    test_labels: np.ndarray
 
 
 def compare_face_models(
@@ -50,7 +52,7 @@ def compare_face_models(
         }
         for model, by_split in predictions.items()
     }
-    return FaceComparison(cnn, eigen, predictions, scores)
+    return FaceComparison(cnn, eigen, predictions, scores, data.y["test"])
 
 
 def comparison_metrics(comparison: FaceComparison) -> dict[str, object]:
@@ -72,6 +74,16 @@ def comparison_metrics(comparison: FaceComparison) -> dict[str, object]:
         base["accuracy"],
         base["macro_f1"],
     )
+    test = mcnemar_exact(
+        comparison.test_labels,
+        comparison.predictions["cnn"]["test"],
+        comparison.predictions["eigenfaces"]["test"],
+    )
+    metrics["mcnemar_test"] = {
+        "cnn_only_right": test.only_a,
+        "eigenfaces_only_right": test.only_b,
+        "p_value": test.p_value,
+    }
     metrics["cnn_best_epoch"] = comparison.cnn.best_epoch
     metrics["eigenfaces_choice"] = {
         "n_components": comparison.eigenfaces.n_components,
