@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from dlpipe.models.components.mlp import MLP
+
 
 def pooled_side(size: int, n_blocks: int) -> int:
     """The feature map's side after `n_blocks` 2x2 max-pools (each floors an odd side)."""
@@ -42,8 +44,6 @@ class FaceCNN(nn.Module):
                 f"need in_channels >= 1, n_classes >= 2, kernel_size >= 1; got {in_channels}, "
                 f"{n_classes}, {kernel_size}"
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         side = pooled_side(size, len(channels))
         if side < 1:
             raise ValueError(
@@ -60,15 +60,9 @@ class FaceCNN(nn.Module):
                 layers.append(nn.BatchNorm2d(out))
             layers += [nn.ReLU(), nn.MaxPool2d(2)]
             width = out
-        layers.append(nn.Flatten())
-        features = width * side * side
-        for units in dense:
-            layers += [nn.Linear(features, units), nn.ReLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            features = units
-        layers.append(nn.Linear(features, n_classes))
-        self.net = nn.Sequential(*layers)
+        self.features = nn.Sequential(*layers)
+        # Flatten, then the dense layers: the same head as the course's MLP.
+        self.head = MLP(width * side * side, dense, n_classes, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        return self.head(self.features(x))
