@@ -283,6 +283,10 @@ def test_face_stages_crawl_extract_split_train_and_predict(project: Path) -> Non
     Image.new("RGB", (200, 200), (128, 128, 128)).save(blank)
     said = _predict(project, blank)
     assert said.returncode == 1 and "no usable face" in said.stdout
+    text = project / "notes.jpg"
+    text.write_text("not a photo", encoding="utf-8")
+    said = _predict(project, text)
+    assert said.returncode == 1 and "unreadable" in said.stdout
 
 
 def _predict(project: Path, photo: Path) -> subprocess.CompletedProcess:

@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     outcome = extract_one(Photo(args.photo, "", "photo"), cfg, FaceDetector(cfg))
     if outcome.crop is None:
-        print(f"{args.photo}: no usable face ({outcome.reason}); try a frontal, well-lit photo")
+        advice = "; try a frontal, well-lit photo" if outcome.width else ""
+        print(f"{args.photo}: no usable face ({outcome.reason}){advice}")
         return 1
     with torch.no_grad():
         probs = torch.softmax(network(images_to_tensor(outcome.crop[None])), dim=1)[0]
