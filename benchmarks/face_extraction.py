@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args(argv)
     root = paths.project_root(Path(__file__).resolve().parent)
-    gallery = root / GALLERY
+    gallery = paths.data_path(root, str(GALLERY))
     if not gallery.is_dir():
         sys.exit(f"gallery not found: {gallery}")
     cfg = load_params(root / "params.yaml").face_extract

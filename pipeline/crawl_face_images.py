@@ -30,8 +30,7 @@ def main() -> None:
         start_run(root, FAMILY, STAGE, as_plain(cfg)) as run,
         atomic_dir(paths.data_raw(root) / "faces") as out,
     ):
-        # A relative gallery path means the user's checkout, also from a `dvc exp run --temp` copy.
-        result = crawl_faces(cfg, out, paths.origin_root(root))
+        result = crawl_faces(cfg, out, root)
         manifest = pd.DataFrame(result.rows, columns=list(MANIFEST_COLUMNS))
         manifest.to_csv(out / MANIFEST, index=False)
         if result.skipped:

@@ -27,10 +27,9 @@ def main() -> None:
         paths.data_interim(root) / "faces", read_manifest(paths.data_raw(root) / "faces")
     )
     if cfg.source == "file":
-        origin = paths.origin_root(root)  # relative paths mean the user's checkout
-        gallery = origin / params.face_crawl.gallery
+        gallery = paths.data_path(root, params.face_crawl.gallery)
         listed = read_splits_file(
-            origin / cfg.splits_file if cfg.splits_file else gallery / "splits.csv"
+            paths.data_path(root, cfg.splits_file) if cfg.splits_file else gallery / "splits.csv"
         )
         plan = file_splits(items, listed, cfg.val_fraction, params.seed)
     else:

@@ -20,6 +20,7 @@ from mlflow.tracking import MlflowClient
 from PIL import Image
 
 from dlpipe.datasets.mnist import save_splits
+from dlpipe.paths import data_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -228,7 +229,7 @@ def test_recommender_stages_from_a_local_folder(project: Path) -> None:
     assert (project / "models/recommender/recommendations.npz").is_file()
 
 
-SHARED_GALLERY = REPO.parent / "shared" / "data" / "faces" / "five-celebrities"
+SHARED_GALLERY = data_path(REPO, "../shared/data/faces/five-celebrities")
 FACE_STAGES = ("crawl_face_images", "extract_faces", "split_faces", "train_face_cnn")
 
 

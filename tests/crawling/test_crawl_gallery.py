@@ -15,7 +15,7 @@ from dlpipe.config import FaceCrawlConfig, load_params
 from dlpipe.crawling.gallery_server import serve_gallery
 from dlpipe.crawling.manifest import MANIFEST_COLUMNS, count_by_status
 from dlpipe.crawling.run import crawl_faces_in_subprocess
-from dlpipe.paths import project_root
+from dlpipe.paths import data_path, project_root
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +126,7 @@ def test_page_limit_stops_the_crawl_cleanly(tmp_path: Path) -> None:
 def test_five_celebrities_gallery(tmp_path: Path) -> None:
     root = project_root()
     cfg = load_params().face_crawl
-    folder = root / cfg.gallery
+    folder = data_path(root, cfg.gallery)
     if not folder.is_dir():
         pytest.skip(f"the five-celebrities gallery is not present at {folder}")
     people = sorted(p.name for p in folder.iterdir() if p.is_dir())

@@ -12,6 +12,7 @@ from dlpipe.datasets.face_splits import (
     split_counts,
     stratified_splits,
 )
+from dlpipe.paths import data_path
 
 
 def _items(sizes: dict[str, int]) -> list[FaceItem]:
@@ -84,7 +85,8 @@ def test_read_splits_file_errors_name_file_and_row(tmp_path: Path) -> None:
 
 
 def test_the_shared_sets_splits_file_reads() -> None:
-    path = Path(__file__).resolve().parents[2] / "../shared/data/faces/five-celebrities/splits.csv"
+    repo = Path(__file__).resolve().parents[2]
+    path = data_path(repo, "../shared/data/faces/five-celebrities/splits.csv")
     if not path.is_file():
         pytest.skip(f"{path} not on this machine")
     listed = read_splits_file(path)

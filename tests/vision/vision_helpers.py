@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dlpipe.paths import project_root
+from dlpipe.paths import data_path, project_root
 
-GALLERY = project_root() / ".." / "shared" / "data" / "faces" / "five-celebrities"
+GALLERY = data_path(project_root(), "../shared/data/faces/five-celebrities")
 ONE_FACE = "ben_afflek/httpabsolumentgratuitfreefrimagesbenaffleckjpg.jpg"  # 300x200, one face
 # A face the face cascade still finds once the eye band is painted over (eye check test).
 PAINTABLE = (

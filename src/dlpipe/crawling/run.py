@@ -28,7 +28,7 @@ from dlpipe.crawling.settings import allowed_domains, build_settings
 from dlpipe.crawling.spiders.gallery import GallerySpider
 from dlpipe.crawling.spiders.wikimedia import WikimediaSpider, category_url
 from dlpipe.crawling.stats import summarise_stats
-from dlpipe.paths import project_root
+from dlpipe.paths import data_path, project_root
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,7 @@ class CrawlPlan:
 def plan_crawl(cfg: FaceCrawlConfig, root: Path) -> CrawlPlan | str:
     """The crawl to run, or why there is nothing to crawl (a skip, not an error)."""
     if cfg.source == "gallery":
-        gallery = Path(cfg.gallery)
-        gallery = gallery if gallery.is_absolute() else root / gallery
+        gallery = data_path(root, cfg.gallery)
         if not gallery.is_dir():
             return f"gallery folder {gallery} not found"
         if not person_folders(gallery):
