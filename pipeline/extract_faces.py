@@ -38,7 +38,7 @@ def main() -> None:
         for outcome in outcomes:
             if outcome.crop is not None:
                 save_crop(crop_path(out, outcome.person, outcome.key), outcome.crop)
-        rows = audit_rows(outcomes)
+        rows = audit_rows(outcomes, relative_to=root)
         with atomic_path(reports / "audit.csv") as tmp:
             pd.DataFrame(rows, columns=list(AUDIT_COLUMNS)).to_csv(tmp, index=False)
         for name, sheet in face_sheets(outcomes, cfg.sheet_columns, cfg.max_pixels).items():

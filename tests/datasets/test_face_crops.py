@@ -13,6 +13,7 @@ from dlpipe.datasets.face_crops import (
     load_split_arrays,
     photos_from_manifest,
     read_manifest,
+    read_split_table,
     save_crop,
     source_file,
 )
@@ -87,7 +88,10 @@ def test_crops_round_trip_into_split_arrays(tmp_path: Path) -> None:
         ("k1", "ann", "ann/a b.jpg"),
         ("k2", "bob", "bob/b.jpg"),
     ]
-    x, y, classes = load_split_arrays(tmp_path, {"k1": "train", "k2": "test"}, items)
+    table = pd.DataFrame(
+        {"key": ["k1", "k2"], "person": ["ann", "bob"], "split": ["train", "test"]}
+    )
+    x, y, classes = load_split_arrays(tmp_path, table)
     assert classes == ("ann", "bob")
     np.testing.assert_array_equal(x["train"][0], crops["k1"])
     np.testing.assert_array_equal(x["test"][0], crops["k2"])
@@ -96,9 +100,21 @@ def test_crops_round_trip_into_split_arrays(tmp_path: Path) -> None:
 
 
 def test_mixed_crop_shapes_fail_clearly(tmp_path: Path) -> None:
-    manifest = _manifest(tmp_path)
     save_crop(crop_path(tmp_path, "ann", "k1"), np.zeros((8, 8), np.uint8))
     save_crop(crop_path(tmp_path, "bob", "k2"), np.zeros((8, 8, 3), np.uint8))
-    items = accepted_items(tmp_path, manifest)
+    table = pd.DataFrame(
+        {"key": ["k1", "k2"], "person": ["ann", "bob"], "split": ["train", "test"]}
+    )
     with pytest.raises(DatasetError, match="re-run extract_faces"):
-        load_split_arrays(tmp_path, {"k1": "train", "k2": "test"}, items)
+        load_split_arrays(tmp_path, table)
+
+
+def test_split_table_and_crops_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="split_faces"):
+        read_split_table(tmp_path / "splits.csv")
+    (tmp_path / "splits.csv").write_text("key,split\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="person"):
+        read_split_table(tmp_path / "splits.csv")
+    table = pd.DataFrame({"key": ["gone"], "person": ["ann"], "split": ["train"]})
+    with pytest.raises(DatasetError, match="missing"):
+        load_split_arrays(tmp_path, table)

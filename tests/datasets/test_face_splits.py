@@ -4,12 +4,16 @@ from pathlib import Path
 
 import pytest
 
+from dlpipe.config import FaceSplitConfig
 from dlpipe.datasets import DatasetError
 from dlpipe.datasets.face_splits import (
     FaceItem,
     file_splits,
+    plan_splits,
     read_splits_file,
     split_counts,
+    split_rows,
+    split_summary,
     stratified_splits,
 )
 from dlpipe.paths import data_path
@@ -92,3 +96,16 @@ def test_the_shared_sets_splits_file_reads() -> None:
     listed = read_splits_file(path)
     assert len(listed) == 118
     assert sum(split == "val" for split in listed.values()) == 25
+
+
+def test_plan_rows_and_summary_agree(tmp_path: Path) -> None:
+    items = _items({"a": 10, "b": 5})
+    cfg = FaceSplitConfig("stratified", 0.2, 0.2, "")
+    plan = plan_splits(items, cfg, 3, tmp_path / "unused.csv")  # stratified never reads it
+    rows = split_rows(items, plan)
+    assert len(rows) == 15 and {row["split"] for row in rows} == {"train", "val", "test"}
+    summary = split_summary(items, plan, cfg.source)
+    assert summary["totals"] == {"train": 9, "val": 3, "test": 3}
+    file_cfg = FaceSplitConfig("file", 0.2, 0.0, "")
+    with pytest.raises(DatasetError, match="not found"):
+        plan_splits(items, file_cfg, 3, tmp_path / "unused.csv")

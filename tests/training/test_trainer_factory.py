@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from lightning.pytorch.callbacks import EarlyStopping
 from mlflow.tracking import MlflowClient
 
 from dlpipe.config import TrainingConfig
@@ -74,3 +75,11 @@ def test_accelerator_comes_from_params(mnist_npz) -> None:
     trainer = build_trainer(cfg, seed=0, max_epochs=1)
     assert type(trainer.accelerator).__name__ == "CPUAccelerator"
     assert trainer.max_epochs == 1
+
+
+def test_patience_adds_early_stopping_on_the_monitored_metric(cpu_training) -> None:
+    trainer = build_trainer(cpu_training, seed=0, max_epochs=1, monitor="val/rmse", patience=4)
+    (stopper,) = [c for c in trainer.callbacks if isinstance(c, EarlyStopping)]
+    assert stopper.monitor == "val/rmse" and stopper.patience == 4
+    plain = build_trainer(cpu_training, seed=0, max_epochs=1)
+    assert not [c for c in plain.callbacks if isinstance(c, EarlyStopping)]

@@ -53,3 +53,14 @@ def test_audit_rows_have_exactly_the_columns() -> None:
     assert rows[0]["notes"] == "JPEG RGB; 2 faces, kept the largest"
     assert rows[1]["box_x"] is None and rows[1]["reason"] == "no face found"
     assert rows[1]["path"] == "b.jpg"
+
+
+def test_audit_paths_are_relative_to_the_given_root(tmp_path: Path) -> None:
+    inside = FaceOutcome(
+        "k", "ann", tmp_path / "data" / "a.jpg", False, "no face found", 0, None, None, 9, 9, "", ""
+    )
+    outside = FaceOutcome(
+        "k", "ann", Path("/elsewhere/b.jpg"), False, "x", 0, None, None, 9, 9, "", ""
+    )
+    rows = audit_rows([inside, outside], relative_to=tmp_path)
+    assert [row["path"] for row in rows] == ["data/a.jpg", "/elsewhere/b.jpg"]

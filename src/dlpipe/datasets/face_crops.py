@@ -6,7 +6,6 @@ grey), so they read back exactly as OpenCV's extraction produced them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -15,7 +14,7 @@ import pandas as pd
 from PIL import Image
 
 from dlpipe.datasets import DatasetError
-from dlpipe.datasets.face_splits import SPLITS, FaceItem
+from dlpipe.datasets.face_splits import SPLIT_COLUMNS, SPLITS, FaceItem
 from dlpipe.vision.extraction import Photo
 
 CROPS = "crops"
@@ -64,22 +63,34 @@ def accepted_items(crops_dir: Path, manifest: pd.DataFrame) -> list[FaceItem]:
     return items
 
 
+def read_split_table(path: Path) -> pd.DataFrame:
+    """The split stage's table (key, person, split); it alone says which crops train."""
+    if not path.is_file():
+        raise DatasetError(f"{path}: no split table; run `dvc repro split_faces` first")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = set(SPLIT_COLUMNS) - set(table.columns)
+    if missing:
+        raise DatasetError(f"{path}: missing columns {sorted(missing)}; re-run split_faces")
+    return table
+
+
 def load_split_arrays(
-    crops_dir: Path, assignment: Mapping[str, str], items: Sequence[FaceItem]
+    crops_dir: Path, table: pd.DataFrame
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], tuple[str, ...]]:
     """Images (uint8) and integer labels per split; classes are the sorted people."""
-    classes = tuple(sorted({item.person for item in items if item.key in assignment}))
+    classes = tuple(sorted(set(table["person"])))
     label = {person: i for i, person in enumerate(classes)}
     images: dict[str, list[np.ndarray]] = {split: [] for split in SPLITS}
     labels: dict[str, list[int]] = {split: [] for split in SPLITS}
-    for item in items:
-        split = assignment.get(item.key)
-        if split is None:
-            continue
-        path = crop_path(crops_dir, item.person, item.key)
+    for row in table.itertuples():
+        path = crop_path(crops_dir, row.person, row.key)
+        if not path.is_file():
+            raise DatasetError(
+                f"{path}: crop listed in the split table is missing; re-run the stages"
+            )
         with Image.open(path) as image:
-            images[split].append(np.asarray(image))
-        labels[split].append(label[item.person])
+            images[row.split].append(np.asarray(image))
+        labels[row.split].append(label[row.person])
     shapes = {a.shape for batch in images.values() for a in batch}
     if len(shapes) > 1:
         raise DatasetError(

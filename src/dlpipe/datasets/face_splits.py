@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlpipe.config import FaceSplitConfig
 from dlpipe.datasets import DatasetError
 
 SPLITS = ("train", "val", "test")
@@ -96,6 +97,37 @@ def file_splits(
     if missing:
         notes.append(f"{missing} photo(s) listed in the splits file have no accepted face")
     return SplitPlan(assignment, tuple(notes) + inner.notes)
+
+
+def plan_splits(
+    items: Sequence[FaceItem], cfg: FaceSplitConfig, seed: int, splits_file: Path
+) -> SplitPlan:
+    """The configured plan: stratified from the seed, or the set's own file (read only then)."""
+    if cfg.source == "file":
+        return file_splits(items, read_splits_file(splits_file), cfg.val_fraction, seed)
+    return stratified_splits(items, cfg.val_fraction, cfg.test_fraction, seed)
+
+
+def split_rows(items: Sequence[FaceItem], plan: SplitPlan) -> list[dict[str, str]]:
+    """The split table (SPLIT_COLUMNS): one row per crop the plan places."""
+    return [
+        {"key": item.key, "person": item.person, "split": plan.assignment[item.key]}
+        for item in items
+        if item.key in plan.assignment
+    ]
+
+
+def split_summary(items: Sequence[FaceItem], plan: SplitPlan, source: str) -> dict[str, object]:
+    """Counts per person and split, totals and the plan's notes (the stage's DVC metrics)."""
+    counts = split_counts(items, plan)
+    totals = {split: sum(row[split] for row in counts.values()) for split in SPLITS}
+    return {
+        "skipped": None,
+        "source": source,
+        "per_person": counts,
+        "totals": totals,
+        "notes": list(plan.notes),
+    }
 
 
 def read_splits_file(path: Path) -> dict[str, str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import EarlyStopping
 
 from dlpipe.config import FaceCnnConfig, TrainingConfig
 from dlpipe.models.components.face_cnn import FaceCNN
@@ -93,7 +92,8 @@ def train_face_cnn(
         max_epochs=cfg.max_epochs,
         logger=run.lightning_logger() if run is not None else None,
         checkpoint_dir=checkpoint_dir,
-        callbacks=[history, EarlyStopping(monitor="val/loss", patience=cfg.patience)],
+        callbacks=[history],
+        patience=cfg.patience,
     )
     trainer.fit(module, datamodule=datamodule)
     # Validating with the best checkpoint restores its weights into `module`.

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from lightning.pytorch.callbacks import EarlyStopping
 
 from dlpipe.config import AutoencoderRun, RecommenderConfig, TrainingConfig
 from dlpipe.evaluation.errors import mae, rmse
@@ -97,7 +96,8 @@ def train_autoencoder(
         logger=run.lightning_logger() if run is not None else None,
         checkpoint_dir=checkpoint_dir,
         monitor="val/rmse",
-        callbacks=[history, EarlyStopping(monitor="val/rmse", patience=patience)],
+        callbacks=[history],
+        patience=patience,
     )
     train_rows = rating_rows(fit_values, fit_values, fit_mask)
     val_rows = rating_rows(fit_values, val_values, val_mask)

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from lightning.pytorch.callbacks import EarlyStopping
 
 from dlpipe.config import StockLstmConfig, TrainingConfig
 from dlpipe.evaluation.forecast_baselines import baseline_forecasts
@@ -108,7 +107,8 @@ def train_lstm(
         max_epochs=cfg.max_epochs,
         logger=run.lightning_logger() if run is not None else None,
         checkpoint_dir=checkpoint_dir,
-        callbacks=[history, EarlyStopping(monitor="val/loss", patience=cfg.patience)],
+        callbacks=[history],
+        patience=cfg.patience,
     )
     train = tensor_loader(_pairs(inputs, train_idx), cfg.batch_size, True, seed)
     val = tensor_loader(_pairs(inputs, val_idx), cfg.batch_size, False, seed)

@@ -9,7 +9,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
 
 from dlpipe.config import TrainingConfig
 from dlpipe.training.callbacks import StopOnNonFiniteLoss
@@ -24,6 +24,7 @@ def build_trainer(
     checkpoint_dir: Path | None = None,
     monitor: str = "val/loss",
     callbacks: Sequence[pl.Callback] = (),
+    patience: int | None = None,
     **overrides: Any,
 ) -> pl.Trainer:
     """A seeded Trainer: GPU when present (accelerator "auto"), deterministic where possible.
@@ -32,6 +33,7 @@ def build_trainer(
     while another process holds a core slow small models down by orders of magnitude.
 
     Checkpoints (best by `monitor`, plus last) go to `checkpoint_dir`; None disables them.
+    `patience` stops training after that many epochs without a better `monitor`; None never.
     `overrides` pass straight to pl.Trainer for the rare stage that needs more.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
@@ -41,6 +43,8 @@ def build_trainer(
         # cuBLAS needs this for deterministic matmuls; harmless when already set.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     all_callbacks: list[pl.Callback] = [StopOnNonFiniteLoss(), *callbacks]
+    if patience is not None:
+        all_callbacks.append(EarlyStopping(monitor=monitor, mode="min", patience=patience))
     if cfg.progress_bar:
         all_callbacks.append(TQDMProgressBar(refresh_rate=50))
     if checkpoint_dir is not None:

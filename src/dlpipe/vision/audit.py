@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from dlpipe.vision.extraction import FaceOutcome
 
@@ -13,10 +14,14 @@ AUDIT_COLUMNS = (
 )  # fmt: skip
 
 
-def audit_rows(outcomes: Sequence[FaceOutcome]) -> list[dict[str, object]]:
+def audit_rows(
+    outcomes: Sequence[FaceOutcome], relative_to: Path | None = None
+) -> list[dict[str, object]]:
     """Rows with exactly AUDIT_COLUMNS; boxes absent for rejected photos are None (empty cells).
 
     The source format goes into notes, so one column tells what was read and what was converted.
+    Paths are written relative to `relative_to` (the project root), so the table names no
+    machine's folders.
     """
     rows = []
     for outcome in outcomes:
@@ -26,7 +31,7 @@ def audit_rows(outcomes: Sequence[FaceOutcome]) -> list[dict[str, object]]:
         row: dict[str, object] = {
             "key": outcome.key,
             "person": outcome.person,
-            "path": str(outcome.path),
+            "path": _shown(outcome.path, relative_to),
             "accepted": outcome.accepted,
             "reason": outcome.reason,
             "faces_found": outcome.faces_found,
@@ -38,3 +43,9 @@ def audit_rows(outcomes: Sequence[FaceOutcome]) -> list[dict[str, object]]:
         }
         rows.append(row)
     return rows
+
+
+def _shown(path: Path, base: Path | None) -> str:
+    if base is not None and path.is_relative_to(base):
+        return path.relative_to(base).as_posix()
+    return path.as_posix()
