@@ -23,9 +23,9 @@ import pandas as pd
 
 from dlpipe import paths
 from dlpipe.config import load_params
+from dlpipe.data.face_data import FaceSplits
 from dlpipe.datasets.face_crops import accepted_items, load_split_arrays, read_manifest
 from dlpipe.datasets.face_splits import split_rows, stratified_splits
-from dlpipe.models.face_data import FaceSplits
 from dlpipe.training.face_comparison import compare_face_models, comparison_metrics
 from docs_section import write_section
 

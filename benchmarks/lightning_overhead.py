@@ -34,10 +34,10 @@ from torch.utils.data import DataLoader
 
 from dlpipe import paths
 from dlpipe.config import Params, load_params
+from dlpipe.data.mnist_data import MnistDataModule
+from dlpipe.data.tensor_data import Batch
 from dlpipe.models.classifier_module import ClassifierModule
 from dlpipe.models.components import MLP
-from dlpipe.models.mnist_data import MnistDataModule
-from dlpipe.models.tensor_data import Batch
 from dlpipe.optim import optimizer_factory
 from dlpipe.optim.factory import OptimizerFactory
 from dlpipe.training import build_trainer

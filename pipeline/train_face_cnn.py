@@ -5,8 +5,8 @@ from __future__ import annotations
 from dlpipe import paths
 from dlpipe.atomic import atomic_dir
 from dlpipe.config import as_plain, load_params
+from dlpipe.data.face_data import FaceSplits, image_channels
 from dlpipe.datasets.face_crops import load_split_arrays, read_split_table
-from dlpipe.models.face_data import FaceSplits, image_channels
 from dlpipe.models.face_model_io import save_face_model
 from dlpipe.reporting.face_outputs import (
     REPORT_FILES,

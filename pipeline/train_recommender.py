@@ -8,8 +8,8 @@ from pathlib import Path
 from dlpipe import paths
 from dlpipe.atomic import atomic_dir, write_json, write_text
 from dlpipe.config import as_plain, load_params
+from dlpipe.data.rating_matrix import build_index
 from dlpipe.datasets.movielens import load_ratings
-from dlpipe.models.rating_matrix import build_index
 from dlpipe.recommendations import save, titled, top_unseen
 from dlpipe.reporting.curves import plot_curves
 from dlpipe.reporting.recommender_report import recommender_markdown

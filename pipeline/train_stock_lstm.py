@@ -10,8 +10,8 @@ import pandas as pd
 from dlpipe import paths
 from dlpipe.atomic import atomic_dir, write_json, write_text
 from dlpipe.config import as_plain, load_params
+from dlpipe.data.stock_windows import build_dataset
 from dlpipe.datasets.stocks import load_prices
-from dlpipe.models.stock_windows import build_dataset
 from dlpipe.reporting.curves import plot_curves
 from dlpipe.reporting.forecast_plots import plot_errors, plot_forecast
 from dlpipe.reporting.forecast_report import forecast_markdown, verdict

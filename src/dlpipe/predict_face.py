@@ -14,7 +14,7 @@ import torch
 
 from dlpipe import paths
 from dlpipe.config import ConfigError, FaceExtractConfig, build
-from dlpipe.models.face_data import images_to_tensor
+from dlpipe.data.face_data import images_to_tensor
 from dlpipe.models.face_model_io import load_face_model
 from dlpipe.vision.detection import FaceDetector
 from dlpipe.vision.extraction import Photo, extract_one

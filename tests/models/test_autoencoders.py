@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from dlpipe.data.tensor_data import tensor_loader
 from dlpipe.models.autoencoder_module import AutoencoderModule, masked_mse, rating_rows
 from dlpipe.models.components.autoencoders import (
     AUTOENCODER_KINDS,
@@ -14,7 +15,6 @@ from dlpipe.models.components.autoencoders import (
     build_autoencoder,
     kl_sparsity,
 )
-from dlpipe.models.tensor_data import tensor_loader
 from dlpipe.optim import optimizer_factory
 from dlpipe.training import EpochHistory, build_trainer
 

@@ -7,9 +7,9 @@ import math
 import pytest
 import torch
 
+from dlpipe.data.tensor_data import TensorPairs, tensor_loader
 from dlpipe.models.components.lstm import LSTMRegressor
 from dlpipe.models.regression_module import RegressionModule
-from dlpipe.models.tensor_data import TensorPairs, tensor_loader
 from dlpipe.optim import optimizer_factory
 from dlpipe.training import EpochHistory, build_trainer
 

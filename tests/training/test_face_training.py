@@ -10,8 +10,8 @@ import torch
 from mlflow.tracking import MlflowClient
 
 from dlpipe.config import FaceAugment, FaceCnnConfig, TrainingConfig
+from dlpipe.data.face_data import FaceSplits
 from dlpipe.models.components.face_cnn import FaceCNN
-from dlpipe.models.face_data import FaceSplits
 from dlpipe.models.face_model_io import FaceModelError, load_face_model, save_face_model
 from dlpipe.models.face_module import FaceClassifierModule
 from dlpipe.optim import optimizer_factory

@@ -10,9 +10,9 @@ from lightning.pytorch.callbacks import EarlyStopping
 from mlflow.tracking import MlflowClient
 
 from dlpipe.config import TrainingConfig
+from dlpipe.data.mnist_data import MnistDataModule
 from dlpipe.models.classifier_module import ClassifierModule
 from dlpipe.models.components import MLP
-from dlpipe.models.mnist_data import MnistDataModule
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import start_run, tracking_location
 from dlpipe.training import EpochHistory, NonFiniteLossError, build_trainer

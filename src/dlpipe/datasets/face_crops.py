@@ -7,6 +7,7 @@ grey), so they read back exactly as OpenCV's extraction produced them.
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -15,7 +16,6 @@ from PIL import Image
 
 from dlpipe.datasets import DatasetError
 from dlpipe.datasets.face_splits import SPLIT_COLUMNS, SPLITS, FaceItem
-from dlpipe.vision.extraction import Photo
 
 CROPS = "crops"
 MANIFEST = "manifest.csv"
@@ -102,10 +102,18 @@ def load_split_arrays(
     return x, y, classes
 
 
-def photos_from_manifest(raw_dir: Path, manifest: pd.DataFrame) -> list[Photo]:
+class StoredPhoto(NamedTuple):
+    """A crawled file to extract a face from (plain fields, so vision/ needs nothing from here)."""
+
+    path: Path
+    person: str
+    key: str  # the file's sha256
+
+
+def photos_from_manifest(raw_dir: Path, manifest: pd.DataFrame) -> list[StoredPhoto]:
     """The stored photos to extract faces from, one per distinct file (keyed by its sha256)."""
     rows = downloaded(manifest)
     return [
-        Photo(path=raw_dir / row.path, person=row.person, key=row.sha256)
+        StoredPhoto(path=raw_dir / row.path, person=row.person, key=row.sha256)
         for row in rows.itertuples()
     ]

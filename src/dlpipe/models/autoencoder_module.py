@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import torch
 
+from dlpipe.data.tensor_data import Batch, TensorPairs
 from dlpipe.models.components.autoencoders import MirroredAutoencoder, kl_sparsity
 from dlpipe.models.epoch_means import EpochMeans
 from dlpipe.models.split_module import SplitModule
-from dlpipe.models.tensor_data import Batch, TensorPairs
 from dlpipe.optim.factory import OptimizerFactory
 
 

@@ -10,9 +10,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from dlpipe.data.tensor_data import Batch
 from dlpipe.models.epoch_means import EpochMeans
 from dlpipe.models.split_module import SplitModule
-from dlpipe.models.tensor_data import Batch
 from dlpipe.optim.factory import OptimizerFactory
 
 

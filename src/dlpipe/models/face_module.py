@@ -7,10 +7,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlpipe.config import FaceAugment
+from dlpipe.data.face_augment import augment_active, augment_batch
+from dlpipe.data.tensor_data import Batch
 from dlpipe.models.epoch_means import EpochMeans
-from dlpipe.models.face_augment import augment_active, augment_batch
 from dlpipe.models.split_module import SplitModule
-from dlpipe.models.tensor_data import Batch
 from dlpipe.optim.factory import OptimizerFactory
 
 

@@ -7,7 +7,7 @@ import lightning.pytorch as pl
 import torch
 from torch import nn
 
-from dlpipe.models.tensor_data import Batch
+from dlpipe.data.tensor_data import Batch
 from dlpipe.optim.factory import OptimizerFactory
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from dlpipe.atomic import write_json, write_text
+from dlpipe.data.face_data import FaceSplits
 from dlpipe.evaluation.eigenfaces import eigenface_images
-from dlpipe.models.face_data import FaceSplits
 from dlpipe.reporting.confusion_plot import plot_confusion
 from dlpipe.reporting.curves import plot_curves
 from dlpipe.reporting.face_report import face_markdown, skipped_markdown

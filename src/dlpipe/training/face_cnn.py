@@ -9,14 +9,14 @@ import numpy as np
 import torch
 
 from dlpipe.config import FaceCnnConfig, TrainingConfig
-from dlpipe.models.components.face_cnn import FaceCNN
-from dlpipe.models.face_data import (
+from dlpipe.data.face_data import (
     FaceDataModule,
     FaceSplits,
     class_weights,
     image_channels,
     images_to_tensor,
 )
+from dlpipe.models.components.face_cnn import FaceCNN
 from dlpipe.models.face_module import FaceClassifierModule
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from dlpipe.config import EigenfacesConfig, FaceCnnConfig, TrainingConfig
+from dlpipe.data.face_data import FaceSplits
 from dlpipe.evaluation.classification_metrics import classification_report_dict
 from dlpipe.evaluation.classification_tests import mcnemar_exact
 from dlpipe.evaluation.eigenfaces import EigenfacesFit, eigenfaces_predict, fit_eigenfaces
-from dlpipe.models.face_data import FaceSplits
 from dlpipe.tracking import RunLogger
 from dlpipe.training.face_cnn import FaceCnnResult, train_face_cnn
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import torch
 
 from dlpipe.config import CompareOptimizersConfig, TrainingConfig
+from dlpipe.data.mnist_data import MnistDataModule
 from dlpipe.models.classifier_module import ClassifierModule
 from dlpipe.models.components import MLP
-from dlpipe.models.mnist_data import MnistDataModule
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger, start_run
 from dlpipe.training.callbacks import EpochHistory, NonFiniteLossError

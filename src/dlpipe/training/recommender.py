@@ -15,6 +15,15 @@ import pandas as pd
 import torch
 
 from dlpipe.config import AutoencoderRun, RecommenderConfig, TrainingConfig
+from dlpipe.data.rating_matrix import (
+    RatingIndex,
+    dense_with_mask,
+    kfold_u_style,
+    per_user_holdout,
+    random_holdout,
+    to_matrix,
+)
+from dlpipe.data.tensor_data import tensor_loader
 from dlpipe.evaluation.errors import mae, rmse
 from dlpipe.evaluation.rating_baselines import Biases, GlobalMean, MatrixFactorization
 from dlpipe.evaluation.rating_metrics import (
@@ -24,15 +33,6 @@ from dlpipe.evaluation.rating_metrics import (
 )
 from dlpipe.models.autoencoder_module import AutoencoderModule, rating_rows
 from dlpipe.models.components.autoencoders import build_autoencoder
-from dlpipe.models.rating_matrix import (
-    RatingIndex,
-    dense_with_mask,
-    kfold_u_style,
-    per_user_holdout,
-    random_holdout,
-    to_matrix,
-)
-from dlpipe.models.tensor_data import tensor_loader
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger
 from dlpipe.training.callbacks import EpochHistory

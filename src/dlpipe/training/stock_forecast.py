@@ -15,12 +15,7 @@ import pandas as pd
 import torch
 
 from dlpipe.config import StockLstmConfig, TrainingConfig
-from dlpipe.evaluation.forecast_baselines import baseline_forecasts
-from dlpipe.evaluation.forecast_metrics import metric_table, walk_forward_splits
-from dlpipe.evaluation.forecast_tests import diebold_mariano
-from dlpipe.models.components.lstm import LSTMRegressor
-from dlpipe.models.regression_module import RegressionModule
-from dlpipe.models.stock_windows import (
+from dlpipe.data.stock_windows import (
     Scaler,
     WindowedSeries,
     fit_scaler,
@@ -32,10 +27,15 @@ from dlpipe.models.stock_windows import (
     to_residual,
     transform,
 )
-from dlpipe.models.tensor_data import TensorPairs, tensor_loader
+from dlpipe.data.tensor_data import TensorPairs, tensor_loader
+from dlpipe.evaluation.forecast_metrics import metric_table, walk_forward_splits
+from dlpipe.evaluation.forecast_tests import diebold_mariano
+from dlpipe.models.components.lstm import LSTMRegressor
+from dlpipe.models.regression_module import RegressionModule
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger
 from dlpipe.training.callbacks import EpochHistory
+from dlpipe.training.forecast_baselines import baseline_forecasts
 from dlpipe.training.trainer_factory import build_trainer
 
 PRICE_COLUMNS = frozenset({"open", "high", "low", "close"})

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlpipe.models.stock_windows import (
+from dlpipe.data.stock_windows import (
     build_dataset,
     fit_feature_scaler,
     fit_scaler,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from dlpipe.models.rating_matrix import (
+from dlpipe.data.rating_matrix import (
     build_index,
     dense_with_mask,
     kfold_u_style,

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlpipe.evaluation.forecast_baselines import (
+from dlpipe.data.stock_windows import build_dataset, split_chronological
+from dlpipe.training.forecast_baselines import (
     baseline_forecasts,
     fit_predict_linear,
     linear_window,
     moving_average,
     persistence,
 )
-from dlpipe.models.stock_windows import build_dataset, split_chronological
 
 
 def frame_from(close: np.ndarray, open_: np.ndarray | None = None) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import WeightedRandomSampler
 
-from dlpipe.models.face_data import (
+from dlpipe.data.face_data import (
     FaceDataModule,
     FaceSplits,
     balanced_sampler,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from dlpipe.config import FaceAugment
-from dlpipe.models.face_augment import augment_active, augment_batch
+from dlpipe.data.face_augment import augment_active, augment_batch
 
 ALL_ON = FaceAugment(flip=True, rotation_deg=10.0, shift=0.1, brightness=0.2)
 OFF = FaceAugment(flip=False, rotation_deg=0.0, shift=0.0, brightness=0.0)

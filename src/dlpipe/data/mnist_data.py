@@ -8,8 +8,8 @@ import lightning.pytorch as pl
 import torch
 from torch.utils.data import DataLoader
 
+from dlpipe.data.tensor_data import TensorPairs, tensor_loader
 from dlpipe.datasets.mnist import MnistSplits, load_splits
-from dlpipe.models.tensor_data import TensorPairs, tensor_loader
 
 
 def to_tensors(images, labels) -> tuple[torch.Tensor, torch.Tensor]:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
-from dlpipe.models.tensor_data import TensorPairs, keep_batch, tensor_loader
+from dlpipe.data.tensor_data import TensorPairs, keep_batch, tensor_loader
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LinearRegression, Ridge
 
-from dlpipe.models.stock_windows import (
+from dlpipe.data.stock_windows import (
     WindowedSeries,
     fit_feature_scaler,
     fit_target_scaler,

@@ -1,0 +1,1 @@
+"""Arrays -> batches: DataModules, windows, rating matrices and tensor loaders (no networks)."""
