@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test lint bench ui clean lock
+.PHONY: setup repro test lint bench ui clean lock metrics plots exp stages params seed-study
 
 setup: $(STAMP)
 
@@ -26,6 +26,27 @@ repro: $(STAMP)
 test: $(STAMP)
 	ruff check .
 	python -m pytest
+
+# `make exp SET="stocks.series=aapl face_split.source=file"`: one DVC experiment in a temporary
+# copy (runs still land in this checkout's mlruns/), shown next to the workspace afterwards.
+exp: $(STAMP)
+	dvc exp run --temp $(foreach s,$(SET),-S '$(s)')
+	dvc exp show --md --only-changed
+
+metrics: $(STAMP)
+	dvc metrics show
+
+plots: $(STAMP)
+	dvc plots show
+
+stages: $(STAMP)
+	dlpipe stages
+
+params: $(STAMP)
+	dlpipe params check
+
+seed-study: $(STAMP)
+	python benchmarks/face_seed_study.py
 
 lint: $(STAMP)
 	ruff check .

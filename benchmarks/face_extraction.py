@@ -12,7 +12,6 @@ Run: .venv/bin/python benchmarks/face_extraction.py [--repeats 5] [--workers 0] 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import os
 import platform
@@ -75,7 +74,7 @@ def measure(photos: list[Photo], cfg: FaceExtractConfig, repeats: int) -> dict[s
         "ours": lambda: extract_faces(photos, cfg),
         "plain": lambda: plain_loop(files, cfg),
         "plain_1": plain_one_thread,
-        "ours_serial": lambda: extract_faces(photos, dataclasses.replace(cfg, workers=1)),
+        "ours_serial": lambda: extract_faces(photos, cfg.replace(workers=1)),
     }
     seconds: dict[str, list[float]] = {name: [] for name in runs}
     cold, outcomes = timed(runs["ours"])  # first call: starts the forkserver
@@ -143,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"gallery not found: {gallery}")
     cfg = load_params(root / "params.yaml").face_extract
     workers = args.workers or os.cpu_count() or 1
-    cfg = dataclasses.replace(cfg, workers=workers)
+    cfg = cfg.replace(workers=workers)
     files = sorted(p for p in gallery.glob("*/*") if p.suffix.lower() in (".jpg", ".png"))
     photos = [Photo(path, path.parent.name, path.name) for path in files]
     seconds = measure(photos, cfg, args.repeats)

@@ -12,7 +12,6 @@ Run after `dvc repro extract_faces`:
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import statistics
 import sys
@@ -38,7 +37,7 @@ def one_seed(root: Path, seed: int) -> dict[str, float]:
     cfg = params.face_split
     plan = stratified_splits(items, cfg.val_fraction, cfg.test_fraction, seed)
     x, y, classes = load_split_arrays(crops, pd.DataFrame(split_rows(items, plan)))
-    training = dataclasses.replace(params.training, progress_bar=False)
+    training = params.training.replace(progress_bar=False)
     with tempfile.TemporaryDirectory() as checkpoints:
         result = compare_face_models(
             FaceSplits(x=x, y=y, classes=classes),

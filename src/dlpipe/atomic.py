@@ -47,6 +47,11 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def make_readable(path: Path) -> None:
+    """A finished temporary file or folder gets the mode a plain write would have given it."""
+    _readable(path, 0o777 if path.is_dir() else 0o666)
+
+
 def _readable(path: Path, full: int) -> None:
     """mkstemp/mkdtemp create owner-only entries; give the result the usual umask mode."""
     umask = os.umask(0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -38,7 +37,7 @@ STATS_KEYS = {
 
 
 def _cfg(**changes: object) -> FaceCrawlConfig:
-    return dataclasses.replace(load_params().face_crawl, **changes)  # type: ignore[arg-type]
+    return load_params().face_crawl.replace(**changes)
 
 
 def _by_url_path(rows: list[dict[str, object]]) -> dict[str, dict[str, object]]:

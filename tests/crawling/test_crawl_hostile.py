@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,8 +37,7 @@ EXPECTED = {  # URL path -> (status, words the reason must contain)
 
 
 def test_hostile_site(tmp_path: Path) -> None:
-    cfg = dataclasses.replace(
-        load_params().face_crawl,
+    cfg = load_params().face_crawl.replace(
         timeout_s=1.0,
         retries=1,
         max_download_bytes=100_000,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from scrapy.settings import Settings
@@ -49,8 +48,7 @@ def test_politeness_settings_equal_the_config(tmp_path: Path) -> None:
 
 
 def test_settings_follow_a_changed_config(tmp_path: Path) -> None:
-    cfg = dataclasses.replace(
-        load_params().face_crawl,
+    cfg = load_params().face_crawl.replace(
         obey_robots_txt=False,
         user_agent="other-agent/2",
         concurrent_requests_per_domain=1,
@@ -68,12 +66,11 @@ def test_settings_follow_a_changed_config(tmp_path: Path) -> None:
 
 def test_wikimedia_is_never_faster_than_its_minimum_delay(tmp_path: Path) -> None:
     base = load_params().face_crawl
-    cfg = dataclasses.replace(
-        base,
+    cfg = base.replace(
         source="wikimedia",
         download_delay_s=0.05,
-        wikimedia=dataclasses.replace(
-            base.wikimedia, categories={"Ada Lovelace": "Ada Lovelace"}, min_delay_s=1.5
+        wikimedia=base.wikimedia.replace(
+            categories={"Ada Lovelace": "Ada Lovelace"}, min_delay_s=1.5
         ),
     )
     assert build_settings(cfg, tmp_path)["DOWNLOAD_DELAY"] == 1.5
@@ -85,7 +82,7 @@ def test_wikimedia_is_never_faster_than_its_minimum_delay(tmp_path: Path) -> Non
 
 
 def test_allowed_domains_are_start_hosts_plus_config() -> None:
-    cfg = dataclasses.replace(load_params().face_crawl, allowed_domains=("cdn.example.org",))
+    cfg = load_params().face_crawl.replace(allowed_domains=("cdn.example.org",))
     urls = ["https://example.org/a.html", "http://127.0.0.1:8000/", "https://example.org/b"]
 
     assert allowed_domains(cfg, urls) == ["example.org", "127.0.0.1", "cdn.example.org"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ def no_crawl(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _cfg(**changes: object) -> FaceCrawlConfig:
-    return dataclasses.replace(load_params().face_crawl, **changes)  # type: ignore[arg-type]
+    return load_params().face_crawl.replace(**changes)
 
 
 @pytest.mark.usefixtures("no_crawl")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
-
 import cv2
 import numpy as np
 import pytest
@@ -13,14 +11,14 @@ from dlpipe.vision.detection import CascadeError, FaceDetector
 
 def test_missing_cascade_fails_with_its_name(cfg) -> None:
     with pytest.raises(CascadeError, match=r"no_such_cascade\.xml"):
-        FaceDetector(dataclasses.replace(cfg, cascade="no_such_cascade.xml"))
+        FaceDetector(cfg.replace(cascade="no_such_cascade.xml"))
 
 
 def test_empty_cascade_file_fails(cfg, tmp_path) -> None:
     empty = tmp_path / "empty.xml"
     empty.write_text("")
     with pytest.raises(CascadeError, match="empty"):
-        FaceDetector(dataclasses.replace(cfg, cascade=str(empty)))
+        FaceDetector(cfg.replace(cascade=str(empty)))
 
 
 def test_finds_the_one_face_and_nothing_in_flat_grey(cfg, face_photo) -> None:
@@ -45,12 +43,12 @@ def test_eye_check_drops_a_face_box_without_eyes(cfg) -> None:
         axis=(0, 1)
     )
     assert len(FaceDetector(cfg).detect(image)) == 1  # eye check off: still "a face"
-    checked = FaceDetector(dataclasses.replace(cfg, eye_check=True)).scan(image)
+    checked = FaceDetector(cfg.replace(eye_check=True)).scan(image)
     assert checked.faces == [] and checked.without_eyes == 1
 
 
 def test_eye_check_keeps_a_real_face(cfg, face_photo) -> None:
-    assert len(FaceDetector(dataclasses.replace(cfg, eye_check=True)).detect(face_photo)) == 1
+    assert len(FaceDetector(cfg.replace(eye_check=True)).detect(face_photo)) == 1
 
 
 @pytest.mark.parametrize(
@@ -71,7 +69,7 @@ def test_square_crop_box(box, margin, size, expected) -> None:
 @pytest.mark.parametrize("color", ["grey", "rgb"])
 @pytest.mark.parametrize("size", [48, 64])
 def test_crop_shape_and_dtype(cfg, face_photo, color, size) -> None:
-    settings = dataclasses.replace(cfg, color=color, size=size)
+    settings = cfg.replace(color=color, size=size)
     crop = crop_face(face_photo, (31, 66, 142, 142), settings)
     assert crop.dtype == np.uint8
     assert crop.shape == ((size, size) if color == "grey" else (size, size, 3))
@@ -85,14 +83,14 @@ def test_upscaled_crop_of_a_small_face(cfg) -> None:
 def test_rgb_crop_is_in_rgb_order(cfg) -> None:
     blue = np.zeros((100, 100, 3), np.uint8)
     blue[:, :, 0] = 255
-    crop = crop_face(blue, (20, 20, 50, 50), dataclasses.replace(cfg, color="rgb", equalize=False))
+    crop = crop_face(blue, (20, 20, 50, 50), cfg.replace(color="rgb", equalize=False))
     assert crop[..., 2].min() == 255 and crop[..., 0].max() == 0
 
 
 @pytest.mark.parametrize("color", ["grey", "rgb"])
 def test_equalisation_stretches_a_dull_crop(cfg, color) -> None:
     dull = np.dstack([np.tile(np.linspace(100, 140, 100).astype(np.uint8), (100, 1))] * 3)
-    plain = crop_face(dull, (0, 0, 100, 100), dataclasses.replace(cfg, color=color, equalize=False))
-    equalised = crop_face(dull, (0, 0, 100, 100), dataclasses.replace(cfg, color=color))
+    plain = crop_face(dull, (0, 0, 100, 100), cfg.replace(color=color, equalize=False))
+    equalised = crop_face(dull, (0, 0, 100, 100), cfg.replace(color=color))
     assert int(plain.max()) - int(plain.min()) <= 41
     assert int(equalised.max()) - int(equalised.min()) >= 200

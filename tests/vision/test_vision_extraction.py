@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import collections
-import dataclasses
 from pathlib import Path
 
 import cv2
@@ -57,7 +56,7 @@ def test_several_faces_keep_the_largest(cfg, face_photo, write_png) -> None:
 
 def test_several_faces_rejected_by_policy(cfg, face_photo, write_png) -> None:
     twice = np.concatenate([face_photo, face_photo], axis=1)
-    outcome = one(write_png("two.png", twice), dataclasses.replace(cfg, multiple_faces="reject"))
+    outcome = one(write_png("two.png", twice), cfg.replace(multiple_faces="reject"))
     assert not outcome.accepted and outcome.reason == "2 faces (policy: reject)"
     assert outcome.faces_found == 2 and outcome.box is None and outcome.crop is None
 
@@ -75,7 +74,7 @@ def test_eye_check_reason(cfg, write_png) -> None:
     band[:] = band.mean(axis=(0, 1))  # no eyes, but the face cascade still fires
     path = write_png("eyeless.png", image)
     assert one(path, cfg).accepted
-    outcome = one(path, dataclasses.replace(cfg, eye_check=True))
+    outcome = one(path, cfg.replace(eye_check=True))
     assert not outcome.accepted and outcome.reason == "no eyes in face box"
     assert "1 face box(es) without eyes dropped" in outcome.notes
 
@@ -106,7 +105,7 @@ def test_batch_never_raises_and_keeps_order(cfg, face_photo, write_png, tmp_path
         Photo(write_png("c.png", np.zeros((10, 10, 3), np.uint8)), "c", "k3"),
     ] * 3
     for workers in (1, 2):
-        outcomes = extract_faces(photos, dataclasses.replace(cfg, workers=workers))
+        outcomes = extract_faces(photos, cfg.replace(workers=workers))
         assert [o.key for o in outcomes] == [p.key for p in photos]
         assert [o.accepted for o in outcomes[:4]] == [False, True, False, False]
 
@@ -120,8 +119,8 @@ def gallery_photos() -> list[Photo]:
 
 def test_real_gallery_parallel_equals_serial(cfg) -> None:
     photos = gallery_photos()
-    serial = extract_faces(photos, dataclasses.replace(cfg, workers=1))
-    parallel = extract_faces(photos, dataclasses.replace(cfg, workers=2))
+    serial = extract_faces(photos, cfg.replace(workers=1))
+    parallel = extract_faces(photos, cfg.replace(workers=2))
     assert serial == parallel  # every field but the crop pixels
     for a, b in zip(serial, parallel, strict=True):
         assert (a.crop is None) == (b.crop is None)

@@ -1,14 +1,13 @@
 """Run one face crawl and return its manifest rows and stats (the DVC stage's entry point).
 
 A Twisted reactor cannot be restarted, so `crawl_faces` runs once per process; callers that
-need several crawls in one process (tests) use `crawl_faces_in_subprocess`.
+need several crawls in one process (tests) use `crawl_faces_in_subprocess`. `dlpipe crawl`
+calls `crawl_with_params`.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
-import sys
 import threading
 import traceback
 from contextlib import ExitStack
@@ -21,7 +20,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 
-from dlpipe.config import FaceCrawlConfig, as_plain, build, load_params
+from dlpipe.config import FaceCrawlConfig, load_params
 from dlpipe.crawling.gallery_server import person_folders, serve_gallery
 from dlpipe.crawling.manifest import IMAGES_DIR, make_row, row_from_item, sort_rows
 from dlpipe.crawling.settings import allowed_domains, build_settings
@@ -79,18 +78,44 @@ def plan_crawl(cfg: FaceCrawlConfig, root: Path) -> CrawlPlan | str:
     )
 
 
-def crawl_faces(cfg: FaceCrawlConfig, out_dir: Path, root: Path) -> CrawlResult:
-    """Crawl per `cfg` into `out_dir/images/<person>/<sha256><ext>`; once per process."""
+def crawl_faces(
+    cfg: FaceCrawlConfig, out_dir: Path, root: Path, *, log_level: str | None = None
+) -> CrawlResult:
+    """Crawl per `cfg` into `out_dir/images/<person>/<sha256><ext>`; once per process.
+
+    By default Scrapy logs through a root handler of its own, at the LOG_LEVEL setting. With
+    `log_level` (e.g. "WARNING"), that setting is replaced and Scrapy installs no handler: its
+    records go wherever the caller's logging configuration sends them (`dlpipe crawl`)."""
     plan = plan_crawl(cfg, root)
     if isinstance(plan, str):
         return CrawlResult(rows=[], stats={}, skipped=f"no images: {plan}")
-    return run_plan(cfg, plan, out_dir)
+    return run_plan(cfg, plan, out_dir, log_level=log_level)
 
 
-def run_plan(cfg: FaceCrawlConfig, plan: CrawlPlan, out_dir: Path) -> CrawlResult:
-    """Run one planned crawl (serving its gallery folder meanwhile, if it has one)."""
+def crawl_with_params(
+    out_dir: Path,
+    root: Path | None = None,
+    params_path: Path | None = None,
+    *,
+    log_level: str | None = None,
+) -> CrawlResult:
+    """One crawl with the `face_crawl` settings of the project's params.yaml (or
+    `params_path`) into `out_dir`, for `dlpipe crawl`; raises ConfigError for bad params.
+    `log_level`: as for `crawl_faces`."""
+    root = root or project_root()
+    cfg = load_params(params_path or root / "params.yaml").face_crawl
+    return crawl_faces(cfg, out_dir, root, log_level=log_level)
+
+
+def run_plan(
+    cfg: FaceCrawlConfig, plan: CrawlPlan, out_dir: Path, *, log_level: str | None = None
+) -> CrawlResult:
+    """Run one planned crawl (serving its gallery folder meanwhile, if it has one);
+    `log_level`: as for `crawl_faces`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = build_settings(cfg, out_dir / IMAGES_DIR)
+    if log_level is not None:
+        settings.update(LOG_LEVEL=log_level, LOG_INSTALL_ROOT_HANDLER=False)
     with ExitStack() as stack:
         kwargs = dict(plan.kwargs)
         if plan.gallery is not None:
@@ -152,7 +177,7 @@ def crawl_faces_in_subprocess(
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child_main,
-        args=(sender, as_plain(cfg), str(out_dir), str(root), plan),
+        args=(sender, cfg.model_dump(), str(out_dir), str(root), plan),
         name="dlpipe-face-crawl",
     )
     child.start()
@@ -178,9 +203,9 @@ def crawl_faces_in_subprocess(
 def _child_main(
     sender: Any, plain_cfg: dict[str, Any], out_dir: str, root: str, plan: CrawlPlan | None
 ) -> None:
-    # MappingProxyType (inside the frozen config) cannot be pickled: rebuild it from plain data.
+    # The settings travel as plain data and are validated again on this side.
     try:
-        cfg = build(FaceCrawlConfig, plain_cfg, "face_crawl")
+        cfg = FaceCrawlConfig.model_validate(plain_cfg)
         if plan is None:
             result = crawl_faces(cfg, Path(out_dir), Path(root))
         else:
@@ -190,18 +215,3 @@ def _child_main(
         sender.send(("error", traceback.format_exc()))
     finally:
         sender.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m dlpipe.crawling.run OUT_DIR`: crawl with params.yaml, print the stats."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m dlpipe.crawling.run OUT_DIR", file=sys.stderr)
-        return 2
-    result = crawl_faces(load_params().face_crawl, Path(args[0]), project_root())
-    print(json.dumps({"skipped": result.skipped, "stats": result.stats}, indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

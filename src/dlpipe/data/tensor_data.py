@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lightning.pytorch as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
@@ -44,3 +45,44 @@ def tensor_loader(
         collate_fn=keep_batch,
         num_workers=num_workers,
     )
+
+
+class PairsDataModule(pl.LightningDataModule):
+    """Ready (x, y) tensors per split as a DataModule; the training order depends on `seed` alone.
+
+    `eval_batch_size` (default: `batch_size`) serves validation and test.
+    """
+
+    def __init__(
+        self,
+        train: TensorPairs,
+        val: TensorPairs,
+        batch_size: int,
+        seed: int,
+        *,
+        test: TensorPairs | None = None,
+        eval_batch_size: int | None = None,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        self.pairs = {"train": train, "val": val, "test": test}
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size or batch_size
+        self.seed = seed
+        self.num_workers = num_workers
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        data = self.pairs[split]
+        if data is None:
+            raise ValueError(f"this DataModule has no {split!r} split")
+        size = self.batch_size if split == "train" else self.eval_batch_size
+        return tensor_loader(data, size, shuffle, self.seed, self.num_workers)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)

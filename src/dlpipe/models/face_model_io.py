@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from dlpipe.atomic import atomic_path
 from dlpipe.config import FaceCnnConfig
 from dlpipe.models.components.face_cnn import FaceCNN
+from dlpipe.models.model_file import read_model_file, write_model_file
 
 FORMAT = "dlpipe.face_cnn"
 VERSION = 1
@@ -59,24 +57,12 @@ def save_face_model(
     except (TypeError, ValueError) as exc:
         raise ValueError(f"extra metadata must be JSON-safe: {exc}") from exc
     state = {key: value.detach().cpu() for key, value in network.state_dict().items()}
-    with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, "version": VERSION, "meta": meta, "state_dict": state}, tmp)
+    write_model_file(path, FORMAT, VERSION, {"meta": meta, "state_dict": state})
 
 
 def load_face_model(path: Path) -> tuple[FaceCNN, tuple[str, ...], dict[str, Any]]:
     """(network in eval mode on CPU, class names, metadata) from a `save_face_model` file."""
-    if not path.is_file():
-        raise FaceModelError(f"face model file {path} does not exist (train the face CNN first)")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for a file that is not its format
-        raise FaceModelError(f"{path} is not a readable torch file: {exc}") from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise FaceModelError(f"{path} is not a face model file (expected format {FORMAT!r})")
-    if payload.get("version") != VERSION:
-        raise FaceModelError(
-            f"{path} has face model version {payload.get('version')!r}; this code reads {VERSION}"
-        )
+    payload = read_model_file(path, FORMAT, VERSION, "face model", FaceModelError)
     meta = payload["meta"]
     classes = tuple(meta["classes"])
     network = FaceCNN(

@@ -2,82 +2,80 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from dlpipe.atomic import write_json, write_text
-from dlpipe.data.face_data import FaceSplits
-from dlpipe.evaluation.eigenfaces import eigenface_images
 from dlpipe.reporting.confusion_plot import plot_confusion
 from dlpipe.reporting.curves import plot_curves
 from dlpipe.reporting.face_report import face_markdown, skipped_markdown
 from dlpipe.reporting.face_sheets import write_png
 from dlpipe.reporting.face_summaries import skipped_metrics
 from dlpipe.reporting.tables import wide_csv
-from dlpipe.training.face_comparison import MODELS, FaceComparison
 from dlpipe.vision.sheets import contact_sheet
 
-REPORT_FILES = ("metrics.json", "report.md", "confusion_cnn.png", "confusion_eigenfaces.png")
 FIGURES = ("confusion_cnn.png", "confusion_eigenfaces.png", "learning_curves.png", "eigenfaces.png")
+OUTPUTS = ("metrics.json", "report.md", "learning_curves.csv", *FIGURES)
 EIGENFACES_SHOWN = 16
 
 
-def describe_data(data: FaceSplits, split_source: str) -> str:
+def describe_data(
+    classes: Sequence[str], crop_shape: Sequence[int], counts: Mapping[str, int], split_source: str
+) -> str:
     """The page's first paragraph: who, what crops, how many photos per split."""
-    images = data.x["train"]
-    counts = {split: len(labels) for split, labels in data.y.items()}
-    colour = "grey" if images.ndim == 3 else "RGB"
+    colour = "grey" if len(crop_shape) == 2 else "RGB"
     return (
-        f"{len(data.classes)} people; face crops {images.shape[1]}x{images.shape[2]} ({colour}); "
-        f"photos per split {counts} ({split_source} split). Both models learn from the same "
+        f"{len(classes)} people; face crops {crop_shape[0]}x{crop_shape[1]} ({colour}); "
+        f"photos per split {dict(counts)} ({split_source} split). Both models learn from the same "
         "training crops; the CNN's epoch and the SVM's C/gamma are chosen without the test split."
     )
 
 
 def write_face_outputs(
-    result: FaceComparison,
     metrics: Mapping[str, object],
+    scores: Mapping[str, Mapping[str, dict]],
+    history: Mapping[str, Sequence[float]],
+    eigenfaces: Sequence[np.ndarray],
     classes: tuple[str, ...],
     description: str,
-    reports: Path,
+    targets: Mapping[str, Path],
 ) -> None:
-    write_json(reports / "metrics.json", dict(metrics))
-    for model in MODELS:
+    """`scores`: model -> split -> classification report; `targets`: each of OUTPUTS -> path."""
+    write_json(targets["metrics.json"], dict(metrics))
+    for model, by_split in scores.items():
         plot_confusion(
-            np.asarray(result.scores[model]["test"]["confusion"]),
+            np.asarray(by_split["test"]["confusion"]),
             classes,
-            reports / f"confusion_{model}.png",
+            targets[f"confusion_{model}.png"],
             f"{model}: test split (rows: true person)",
         )
-    history = result.cnn.history
     write_text(
-        reports / "learning_curves.csv",
+        targets["learning_curves.csv"],
         wide_csv("epoch", {k.replace("/", "_"): v for k, v in history.items()}, start=1),
     )
     plot_curves(
         {"cnn": history},
         ("train/loss", "val/loss"),
-        reports / "learning_curves.png",
+        targets["learning_curves.png"],
         "Face CNN training (cross-entropy)",
     )
-    shown = min(EIGENFACES_SHOWN, result.eigenfaces.n_components)
-    tiles = [_to_uint8(face) for face in eigenface_images(result.eigenfaces.model, shown)]
+    tiles = [_to_uint8(face) for face in eigenfaces[:EIGENFACES_SHOWN]]
     labels = [f"#{i + 1}" for i in range(len(tiles))]
-    write_png(reports / "eigenfaces.png", contact_sheet(tiles, labels, 8))
-    write_text(reports / "report.md", face_markdown(metrics, result.scores, classes, description))
+    write_png(targets["eigenfaces.png"], contact_sheet(tiles, labels, 8))
+    write_text(targets["report.md"], face_markdown(metrics, scores, classes, description))
 
 
-def write_skipped_outputs(reason: str, reports: Path, models: Path) -> None:
+def write_skipped_outputs(reason: str, targets: Mapping[str, Path], model_dir: Path) -> None:
     """Every declared output exists, and each says why there is nothing in it."""
-    write_json(reports / "metrics.json", skipped_metrics(reason))
-    write_text(reports / "report.md", skipped_markdown(reason))
-    write_text(reports / "learning_curves.csv", "epoch,train_loss,val_loss\n")
+    write_json(targets["metrics.json"], skipped_metrics(reason))
+    write_text(targets["report.md"], skipped_markdown(reason))
+    write_text(targets["learning_curves.csv"], "epoch,train_loss,val_loss\n")
     blank = contact_sheet([], [], 1)
     for name in FIGURES:
-        write_png(reports / name, blank)
-    write_text(models / "SKIPPED.txt", reason + "\n")
+        write_png(targets[name], blank)
+    write_text(model_dir / "SKIPPED.txt", reason + "\n")
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:

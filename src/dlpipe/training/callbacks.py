@@ -10,7 +10,12 @@ import torch
 
 
 class NonFiniteLossError(RuntimeError):
-    """Training produced a NaN or infinite loss; continuing would only waste time."""
+    """Training produced a NaN or infinite loss; continuing would only waste time.
+
+    `history` holds the epochs completed before it (set by the fit routine).
+    """
+
+    history: dict[str, tuple[float, ...]] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class StopOnNonFiniteLoss(pl.Callback):

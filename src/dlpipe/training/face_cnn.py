@@ -20,8 +20,7 @@ from dlpipe.models.components.face_cnn import FaceCNN
 from dlpipe.models.face_module import FaceClassifierModule
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger
-from dlpipe.training.callbacks import EpochHistory
-from dlpipe.training.trainer_factory import build_trainer
+from dlpipe.training.fit import fit
 
 PREDICT_BATCH = 256
 
@@ -85,27 +84,24 @@ def train_face_cnn(
     datamodule = FaceDataModule(
         data, cfg.batch_size, seed, cfg.balance == "sampler", training.num_workers
     )
-    history = EpochHistory()
-    trainer = build_trainer(
+    fitted = fit(
+        module,
+        datamodule,
         training,
         seed=seed,
         max_epochs=cfg.max_epochs,
-        logger=run.lightning_logger() if run is not None else None,
         checkpoint_dir=checkpoint_dir,
-        callbacks=[history],
+        run=run,
         patience=cfg.patience,
     )
-    trainer.fit(module, datamodule=datamodule)
-    # Validating with the best checkpoint restores its weights into `module`.
-    trainer.validate(module, datamodule=datamodule, ckpt_path="best", verbose=False)
     network = module.network.cpu().eval()
     probabilities = {split: predict_proba(network, images) for split, images in data.x.items()}
     return FaceCnnResult(
         network=network,
         probabilities=probabilities,
         predictions={split: p.argmax(axis=1) for split, p in probabilities.items()},
-        history={key: list(values) for key, values in history.history.items()},
-        best_epoch=best_epoch(history.history["val/loss"]),
+        history={key: list(values) for key, values in fitted.history.items()},
+        best_epoch=best_epoch(list(fitted.history["val/loss"])),
     )
 
 

@@ -17,8 +17,8 @@ from dlpipe.models.classifier_module import ClassifierModule
 from dlpipe.models.components import MLP
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger, start_run
-from dlpipe.training.callbacks import EpochHistory, NonFiniteLossError
-from dlpipe.training.trainer_factory import build_trainer
+from dlpipe.training.callbacks import NonFiniteLossError
+from dlpipe.training.fit import fit
 
 FAMILY = "optimizers"
 STAGE = "compare_optimizers"
@@ -57,41 +57,38 @@ def compare_optimizers(
     initial = MLP(28 * 28, cfg.hidden_sizes, 10, cfg.dropout)
     results = []
     for name, factory in factories.items():
-        history = EpochHistory()
         started = time.perf_counter()
         child_params = {"optimizer": name, **cfg.optimizers[name]}
         try:
             with start_run(root, FAMILY, STAGE, child_params, name, parent) as run:
-                trainer = build_trainer(
+                module = ClassifierModule(copy.deepcopy(initial), factory)
+                started = time.perf_counter()
+                fitted = fit(
+                    module,
+                    data,
                     training,
                     seed=seed,
                     max_epochs=cfg.epochs,
-                    logger=run.lightning_logger(),
                     checkpoint_dir=checkpoint_root / name,
-                    callbacks=[history],
+                    run=run,
                 )
-                module = ClassifierModule(copy.deepcopy(initial), factory)
-                started = time.perf_counter()
-                trainer.fit(module, datamodule=data)
                 seconds = time.perf_counter() - started
-                (tested,) = trainer.test(module, datamodule=data, ckpt_path="best", verbose=False)
+                history = fitted.history
+                (tested,) = fitted.trainer.test(module, datamodule=data, verbose=False)
                 run.log_metrics({**tested, "train/seconds": seconds})
                 run.log_model(module.network, data.val.x[:2].numpy())
         except NonFiniteLossError as exc:
             seconds = time.perf_counter() - started
+            history = exc.history
             tested, error = {"test/loss": math.nan, "test/acc": math.nan}, str(exc)
         else:
             error = None
         results.append(
             OptimizerResult(
-                name, _frozen(history), tested["test/loss"], tested["test/acc"], seconds, error
+                name, history, tested["test/loss"], tested["test/acc"], seconds, error
             )
         )
     parent.log_metrics(
         {f"{r.name}/test_acc": r.test_acc for r in results if math.isfinite(r.test_acc)}
     )
     return results
-
-
-def _frozen(history: EpochHistory) -> dict[str, tuple[float, ...]]:
-    return {key: tuple(values) for key, values in history.history.items()}

@@ -6,7 +6,7 @@ autoencoder's epoch (early stopping); the test ratings are used for the reported
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from dlpipe.data.rating_matrix import (
     random_holdout,
     to_matrix,
 )
-from dlpipe.data.tensor_data import tensor_loader
+from dlpipe.data.tensor_data import PairsDataModule
 from dlpipe.evaluation.errors import mae, rmse
 from dlpipe.evaluation.rating_baselines import Biases, GlobalMean, MatrixFactorization
 from dlpipe.evaluation.rating_metrics import (
@@ -35,8 +35,7 @@ from dlpipe.models.autoencoder_module import AutoencoderModule, rating_rows
 from dlpipe.models.components.autoencoders import build_autoencoder
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger
-from dlpipe.training.callbacks import EpochHistory
-from dlpipe.training.trainer_factory import build_trainer
+from dlpipe.training.fit import fit
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _dense(frame: pd.DataFrame, index: RatingIndex, rows: str) -> tuple[torch.Te
 
 def train_autoencoder(
     run_cfg: AutoencoderRun,
-    fit: pd.DataFrame,
+    fit_ratings: pd.DataFrame,
     val: pd.DataFrame,
     index: RatingIndex,
     training: TrainingConfig,
@@ -76,11 +75,11 @@ def train_autoencoder(
     run: RunLogger | None,
     checkpoint_dir: Path,
 ) -> tuple[AutoencoderModule, dict[str, tuple[float, ...]]]:
-    """Fit on `fit` rows; early stopping on the `val` ratings fed through the `fit` rows."""
-    fit_values, fit_mask = _dense(fit, index, run_cfg.rows)
+    """Fit on `fit_ratings` rows; early stopping on the `val` ratings fed through those rows."""
+    fit_values, fit_mask = _dense(fit_ratings, index, run_cfg.rows)
     val_values, val_mask = _dense(val, index, run_cfg.rows)
     torch.manual_seed(seed)
-    network = build_autoencoder(run_cfg.kind, fit_values.shape[1], **run_cfg.network)
+    network = build_autoencoder(run_cfg.kind, fit_values.shape[1], **run_cfg.network.kwargs())
     module = AutoencoderModule(
         network,
         optimizer_factory(run_cfg.optimizer, run_cfg.optimizer_hyper),
@@ -88,30 +87,23 @@ def train_autoencoder(
         sparsity_target=run_cfg.sparsity_target,
         l2=run_cfg.l2,
     )
-    history = EpochHistory(keys=("train/loss", "train/rmse", "val/loss", "val/rmse"))
-    trainer = build_trainer(
-        training,
-        seed=seed,
-        max_epochs=run_cfg.max_epochs,
-        logger=run.lightning_logger() if run is not None else None,
-        checkpoint_dir=checkpoint_dir,
-        monitor="val/rmse",
-        callbacks=[history],
-        patience=patience,
-    )
     train_rows = rating_rows(fit_values, fit_values, fit_mask)
     val_rows = rating_rows(fit_values, val_values, val_mask)
     batch = run_cfg.batch_size
-    trainer.fit(
+    data = PairsDataModule(train_rows, val_rows, batch, seed, eval_batch_size=4 * batch)
+    fitted = fit(
         module,
-        tensor_loader(train_rows, batch, True, seed),
-        tensor_loader(val_rows, 4 * batch, False, seed),
+        data,
+        training,
+        seed=seed,
+        max_epochs=run_cfg.max_epochs,
+        checkpoint_dir=checkpoint_dir,
+        run=run,
+        monitor="val/rmse",
+        patience=patience,
+        history_keys=("train/loss", "train/rmse", "val/loss", "val/rmse"),
     )
-    # Validating with the best checkpoint restores its weights into `module`.
-    trainer.validate(
-        module, tensor_loader(val_rows, 4 * batch, False, seed), ckpt_path="best", verbose=False
-    )
-    return module, {key: tuple(values) for key, values in history.history.items()}
+    return module, fitted.history
 
 
 def reconstruct(
@@ -168,8 +160,8 @@ def baseline_scores(
     """Global mean, user + movie biases and matrix factorisation, fit on `train` only."""
     models = {
         "global_mean": GlobalMean(),
-        "biases": Biases(**cfg.biases),
-        "matrix_factorization": MatrixFactorization(**cfg.mf, seed=seed),
+        "biases": Biases(**cfg.biases.kwargs()),
+        "matrix_factorization": MatrixFactorization(**cfg.mf.kwargs(), seed=seed),
     }
     out = {}
     for name, model in models.items():
@@ -195,9 +187,9 @@ def autoencoder_scores(
     run: RunLogger | None,
     checkpoint_dir: Path,
 ) -> ModelScores:
-    fit, val = random_holdout(train, cfg.val_fraction, seed + 1)
+    fit_ratings, val = random_holdout(train, cfg.val_fraction, seed + 1)
     module, history = train_autoencoder(
-        run_cfg, fit, val, index, training, seed, cfg.patience, run, checkpoint_dir / name
+        run_cfg, fit_ratings, val, index, training, seed, cfg.patience, run, checkpoint_dir / name
     )
     scores = reconstruct(module, train, index, run_cfg.rows)
     rows = index.user_rows(test["user"].to_numpy())
@@ -205,3 +197,8 @@ def autoencoder_scores(
     val_rmse = min(history["val/rmse"]) if history["val/rmse"] else float("nan")
     low, high = module.rating_range
     return ModelScores(np.clip(scores[rows, cols], low, high), scores, val_rmse, history)
+
+
+def best_on_validation(results: Mapping[str, ModelScores], autoencoders: Iterable[str]) -> str:
+    """The autoencoder that recommends: lowest validation RMSE, never chosen on the test."""
+    return min(autoencoders, key=lambda name: results[name].val_rmse)

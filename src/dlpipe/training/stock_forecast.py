@@ -6,6 +6,7 @@ exactly the same days; scalers only ever see training samples.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,18 +28,16 @@ from dlpipe.data.stock_windows import (
     to_residual,
     transform,
 )
-from dlpipe.data.tensor_data import TensorPairs, tensor_loader
+from dlpipe.data.tensor_data import PairsDataModule, TensorPairs
 from dlpipe.evaluation.forecast_metrics import metric_table, walk_forward_splits
 from dlpipe.evaluation.forecast_tests import diebold_mariano
 from dlpipe.models.components.lstm import LSTMRegressor
 from dlpipe.models.regression_module import RegressionModule
+from dlpipe.models.stock_model_io import relative_to_reference
 from dlpipe.optim import optimizer_factory
 from dlpipe.tracking import RunLogger
-from dlpipe.training.callbacks import EpochHistory
+from dlpipe.training.fit import fit
 from dlpipe.training.forecast_baselines import baseline_forecasts
-from dlpipe.training.trainer_factory import build_trainer
-
-PRICE_COLUMNS = frozenset({"open", "high", "low", "close"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,11 @@ class Forecast:
     metrics: Mapping[str, Mapping[str, float]]
     history: Mapping[str, tuple[float, ...]]
     dm_p_value: float  # Diebold-Mariano, LSTM vs persistence (squared errors)
+    # What a saved model needs (`dlpipe.models.stock_model_io.save_stock_model`): the trained
+    # network with its best weights (a CPU copy, eval mode) and the scalers of `model_inputs`.
+    network: LSTMRegressor
+    x_scaler: Scaler
+    y_scaler: Scaler
 
 
 @dataclass(frozen=True)
@@ -60,22 +64,21 @@ class Inputs:
 
     x: np.ndarray
     y: np.ndarray
+    x_scaler: Scaler
     y_scaler: Scaler
 
 
 def model_inputs(series: WindowedSeries, train_idx: np.ndarray, cfg: StockLstmConfig) -> Inputs:
     """Windows relative to today's price (scale-free, so a level never seen in training is no
     extrapolation), then standardised; targets as the change from today when `residual`."""
-    x = series.x.astype(np.float64)
-    for j, name in enumerate(series.feature_names):
-        if name in PRICE_COLUMNS:
-            x[..., j] = x[..., j] / series.reference[:, None] - 1.0
+    x = relative_to_reference(series.x, series.feature_names, series.reference)
     x_scaler = fit_scaler(x[train_idx].reshape(-1, x.shape[-1]))
     y = to_residual(series.target, series.y, series.reference) if cfg.residual else series.y
     y_scaler = fit_target_scaler(series, train_idx, residual=cfg.residual)
     return Inputs(
         x=transform(x_scaler, x).astype(np.float32),
         y=transform(y_scaler, y).astype(np.float32),
+        x_scaler=x_scaler,
         y_scaler=y_scaler,
     )
 
@@ -100,23 +103,19 @@ def train_lstm(
         inputs.x.shape[-1], cfg.hidden_size, cfg.num_layers, cfg.dropout, cfg.head_sizes
     )
     module = RegressionModule(network, optimizer_factory(cfg.optimizer, cfg.optimizer_hyper))
-    history = EpochHistory(keys=("train/loss", "val/loss"))
-    trainer = build_trainer(
+    data = PairsDataModule(_pairs(inputs, train_idx), _pairs(inputs, val_idx), cfg.batch_size, seed)
+    fitted = fit(
+        module,
+        data,
         training,
         seed=seed,
         max_epochs=cfg.max_epochs,
-        logger=run.lightning_logger() if run is not None else None,
         checkpoint_dir=checkpoint_dir,
-        callbacks=[history],
+        run=run,
         patience=cfg.patience,
+        history_keys=("train/loss", "val/loss"),
     )
-    train = tensor_loader(_pairs(inputs, train_idx), cfg.batch_size, True, seed)
-    val = tensor_loader(_pairs(inputs, val_idx), cfg.batch_size, False, seed)
-    trainer.fit(module, train, val)
-    # Testing on the validation loader restores the best checkpoint into `module`.
-    trainer.validate(module, val, ckpt_path="best", verbose=False)
-    frozen = {key: tuple(values) for key, values in history.history.items()}
-    return module, frozen
+    return module, dict(fitted.history)
 
 
 def predict_prices(
@@ -166,6 +165,9 @@ def forecast(
         metrics=metric_table(actual, reference, predictions),
         history=history,
         dm_p_value=diebold_mariano(actual, predictions["lstm"], predictions["persistence"])[1],
+        network=copy.deepcopy(module.network).cpu().eval(),
+        x_scaler=inputs.x_scaler,
+        y_scaler=inputs.y_scaler,
     )
 
 

@@ -1,14 +1,26 @@
-"""Top-N unseen movies per user: computed once by the stage, looked up by the command."""
+"""Top-N unseen movies per user: computed once by the stage, looked up by the command.
+
+The train_recommender stage ranks (`top_unseen`) and stores (`save`) them; `recommend` reads
+them back for one user, with titles from the fetched MovieLens data.
+"""
 
 from __future__ import annotations
 
+import logging
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from dlpipe import paths
 from dlpipe.atomic import atomic_path
+from dlpipe.datasets import DatasetError
+from dlpipe.datasets.movielens import load_ratings
+from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
+
+log = logging.getLogger(__name__)
 
 STORED_PER_USER = 50
 
@@ -70,3 +82,43 @@ def load(path: Path) -> Recommendations:
 
 def titled(pairs: list[tuple[int, float]], titles: pd.Series) -> list[tuple[int, str, float]]:
     return [(item, str(titles.get(item, f"movie {item}")), score) for item, score in pairs]
+
+
+@dataclass(frozen=True)
+class UserRecommendations:
+    """What `dlpipe recommend` prints: the model's best unseen movies for one user."""
+
+    user: int
+    model: str  # the autoencoder that made them (chosen on validation ratings)
+    movies: list[tuple[int, str, float]]  # (movie id, title, predicted rating), best first
+
+
+def recommendations_path(root: Path) -> Path:
+    return paths.models_dir(root) / "recommender" / "recommendations.npz"
+
+
+def recommend(user: int, n: int, root: Path) -> UserRecommendations:
+    """The top `n` (at most STORED_PER_USER) unseen movies for MovieLens user id `user`."""
+    model_path, ratings_dir = recommendations_path(root), paths.data_raw(root) / "movielens"
+    for needed in (model_path, ratings_dir):
+        if not needed.exists():
+            advice = REPRO_ADVICE.format(stage="train_recommender")
+            raise ServingError(f"no recommender model yet ({shown(needed, root)}): {advice}")
+    log.info("reading recommendations from %s", model_path)
+    try:
+        recs = load(model_path)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ServingError(
+            f"{shown(model_path, root)} is not a recommendations file ({exc}); delete it and "
+            f"{REPRO_ADVICE.format(stage='train_recommender')}"
+        ) from exc
+    log.info("reading movie titles from %s", ratings_dir)
+    try:
+        titles = load_ratings(ratings_dir).titles
+    except DatasetError as exc:
+        raise ServingError(str(exc)) from exc
+    try:
+        pairs = recs.for_user(user, n)
+    except KeyError as exc:
+        raise ServingError(str(exc.args[0])) from None
+    return UserRecommendations(user, recs.model, titled(pairs, titles))

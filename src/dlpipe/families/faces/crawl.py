@@ -1,0 +1,28 @@
+"""DVC stage crawl_face_images: photos over HTTP with Scrapy, and the manifest."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dlpipe.atomic import write_json
+from dlpipe.crawling.manifest import MANIFEST_COLUMNS
+from dlpipe.crawling.run import crawl_faces
+from dlpipe.datasets.face_crops import MANIFEST
+from dlpipe.families.faces import RAW, REPORTS
+from dlpipe.reporting.face_summaries import crawl_summary, numeric_leaves, skipped_metrics
+from dlpipe.stage import Skipped, Stage
+
+
+def crawl_face_images(stage: Stage) -> None:
+    """Every image URL seen goes into the manifest (ok, duplicate, rejected or failed, why)."""
+    out = stage.out(RAW)
+    result = crawl_faces(stage.params.face_crawl, out, stage.root)
+    pd.DataFrame(result.rows, columns=list(MANIFEST_COLUMNS)).to_csv(out / MANIFEST, index=False)
+    if result.skipped:
+        write_json(stage.out(f"{REPORTS}/crawl.json"), skipped_metrics(result.skipped))
+        raise Skipped(result.skipped)
+    metrics = crawl_summary(result.rows, result.stats)
+    if stage.run is not None:
+        stage.run.log_metrics(numeric_leaves(metrics))
+        stage.run.log_artifact(out / MANIFEST, "crawl")
+    write_json(stage.out(f"{REPORTS}/crawl.json"), metrics)

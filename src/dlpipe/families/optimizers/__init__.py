@@ -1,0 +1,1 @@
+"""The optimizers family's stages, one module each: a stage depends only on what it uses."""

@@ -1,0 +1,83 @@
+"""DVC stage train_recommender: autoencoders against baselines, and the top-N lists
+that `dlpipe recommend` serves."""
+
+from __future__ import annotations
+
+import math
+
+from dlpipe.config import as_plain
+from dlpipe.data.rating_matrix import build_index
+from dlpipe.datasets.movielens import load_ratings
+from dlpipe.reporting.recommender_outputs import describe_split, write_recommender_outputs
+from dlpipe.serving.recommendations import save, titled, top_unseen
+from dlpipe.stage import Stage
+from dlpipe.tracking import start_run
+from dlpipe.training.recommender import (
+    ModelScores,
+    autoencoder_scores,
+    baseline_scores,
+    best_on_validation,
+    evaluate,
+    not_candidates,
+    split_ratings,
+)
+
+REPORTS = "reports/recommender"
+
+
+def train_recommender(stage: Stage) -> None:
+    """Baselines and every configured autoencoder on one split (a child run each); the one
+    chosen on validation ratings recommends."""
+    cfg, params, parent = stage.params.recommender, stage.params, stage.run
+    assert parent is not None, "train_recommender needs its MLflow run"
+    out = stage.out("models/recommender")
+    data = load_ratings(stage.path("data/raw/movielens"))
+    index = build_index(data.ratings)
+    train, test = split_ratings(data.ratings, cfg, params.seed)
+    results: dict[str, ModelScores] = baseline_scores(train, test, index, cfg, params.seed)
+    for name, run_cfg in cfg.autoencoders.items():
+        child_params = {"model": name, **as_plain(run_cfg)}
+        with start_run(
+            stage.root, stage.spec.family, stage.spec.name, child_params, name, parent
+        ) as run:
+            results[name] = autoencoder_scores(
+                name, run_cfg, train, test, index, cfg, params.training, params.seed, run, out
+            )
+            run.log_metrics(
+                evaluate(results[name].scores, results[name].predictions, train, test, index, cfg)
+            )
+    metrics = {
+        name: evaluate(r.scores, r.predictions, train, test, index, cfg)
+        for name, r in results.items()
+    }
+    parent.log_metrics(
+        {f"{m}/{k}": v for m, row in metrics.items() for k, v in row.items() if math.isfinite(v)}
+    )
+    best = best_on_validation(results, cfg.autoencoders)
+    excluded = not_candidates(train, index, cfg.min_item_ratings)
+    recs = top_unseen(best, results[best].scores, excluded, index.users, index.items)
+    save(recs, out / "recommendations.npz")
+    known = set(index.users.tolist())
+    samples = {
+        user: titled(recs.for_user(user, cfg.k), data.titles)
+        for user in cfg.sample_users
+        if user in known
+    }
+    description = describe_split(
+        len(data.ratings),
+        index.n_users,
+        index.n_items,
+        cfg.split,
+        len(train),
+        len(test),
+        cfg.val_fraction,
+    )
+    names = ("metrics.json", "learning_curves.csv", "learning_curves.png", "report.md")
+    write_recommender_outputs(
+        metrics,
+        {name: results[name].history for name in cfg.autoencoders},
+        best,
+        samples,
+        description,
+        {name: stage.out(f"{REPORTS}/{name}") for name in names},
+    )

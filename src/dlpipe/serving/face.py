@@ -1,0 +1,87 @@
+"""Who the pipeline's face CNN sees in a photo.
+
+The photo goes through the same detector, crop and model as training: the extraction settings
+are read from the model file, not from params.yaml, so a later params change cannot skew them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from dlpipe import paths
+from dlpipe.config import FaceExtractConfig
+from dlpipe.data.face_data import images_to_tensor
+from dlpipe.models.face_model_io import FaceModelError, load_face_model
+from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
+from dlpipe.vision.detection import FaceDetector
+from dlpipe.vision.extraction import Photo, extract_one
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FacePrediction:
+    """The people the model ranks for one photo, or why no face could be used.
+
+    `ranked` is every class with its probability, best first; empty when no usable face was
+    found, and then `reason` says why (`readable`: whether the photo could be read at all).
+    """
+
+    photo: Path
+    ranked: list[tuple[str, float]]
+    box: tuple[int, int, int, int] | None  # x, y, w, h of the face used
+    notes: str
+    reason: str
+    readable: bool
+
+    @property
+    def found(self) -> bool:
+        return bool(self.ranked)
+
+
+def default_model_path(root: Path) -> Path:
+    return paths.models_dir(root) / "face_cnn" / "model.pt"
+
+
+def predict_face(
+    photo: Path, model_path: Path | None = None, root: Path | None = None
+) -> FacePrediction:
+    """Detect, crop and classify the face in `photo` with the model at `model_path`
+    (default: models/face_cnn/model.pt of the project at `root`, the working directory's)."""
+    root = root or paths.project_root()
+    if model_path is not None and not model_path.is_file():
+        raise ServingError(f"{model_path}: no such file")
+    model_path = model_path or default_model_path(root)
+    if not model_path.is_file():
+        raise ServingError(
+            f"no face model yet ({shown(model_path, root)}): "
+            f"{REPRO_ADVICE.format(stage='train_face_cnn')}"
+        )
+    log.info("loading the face model %s", model_path)
+    try:
+        network, classes, meta = load_face_model(model_path)
+        cfg = FaceExtractConfig(**meta["extract"])
+    except FaceModelError as exc:
+        raise ServingError(str(exc)) from exc
+    except KeyError as exc:
+        raise ServingError(f"{model_path}: no {exc} settings stored; retrain the face CNN") from exc
+    except (TypeError, ValueError) as exc:
+        raise ServingError(
+            f"{model_path}: the stored extract settings do not fit this code ({exc}); retrain "
+            "the face CNN"
+        ) from exc
+    if not photo.is_file():
+        raise ServingError(f"{photo}: no such file")
+    log.info("detecting a face with the model's extraction settings: %s", cfg)
+    outcome = extract_one(Photo(photo, "", "photo"), cfg, FaceDetector(cfg))
+    if outcome.crop is None:
+        return FacePrediction(photo, [], None, outcome.notes, outcome.reason, bool(outcome.width))
+    with torch.no_grad():
+        probs = torch.softmax(network(images_to_tensor(outcome.crop[None])), dim=1)[0]
+    ranked = sorted(zip(classes, probs.tolist(), strict=True), key=lambda p: -p[1])
+    box = tuple(int(v) for v in outcome.box) if outcome.box else None
+    return FacePrediction(photo, ranked, box, outcome.notes, "", True)

@@ -1,0 +1,193 @@
+"""The stage runner: what every DVC stage repeats, in one place.
+
+A stage script declares a `StageSpec` (its name, family, the params it depends on and every path
+it writes) and hands one function of `dlpipe.families` to `run_stage`. The runner loads params,
+opens the family's MLflow run (tagged, FAILED when the stage raises), gives the body a temporary
+location for each declared output, and moves them all into place only when the body returns or
+skips: an interrupted stage leaves the previous outputs untouched. Declared report files are then
+logged to the run as artifacts. It is a helper, not a framework: the body still reads its inputs
+and calls its own writers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlpipe import paths
+from dlpipe.atomic import make_readable
+from dlpipe.config import Params, as_plain, load_params
+from dlpipe.tracking import RunLogger, start_run
+
+log = logging.getLogger("dlpipe.stage")
+
+QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "mlflow", "alembic")
+
+
+class Skipped(Exception):
+    """Raised by a stage body when there is nothing to work on (its outputs say why)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """What a DVC stage reads from params.yaml and writes; mirrors its dvc.yaml entry.
+
+    `outputs` are repo-relative; a trailing "/" marks a folder. `tracked`: open an MLflow run.
+    """
+
+    name: str
+    family: str
+    params: tuple[str, ...]
+    outputs: tuple[str, ...]
+    tracked: bool = True
+
+    def output_paths(self) -> tuple[str, ...]:
+        """The outputs as dvc.yaml names them (no trailing slash)."""
+        return tuple(out.rstrip("/") for out in self.outputs)
+
+
+@dataclass
+class Stage:
+    """What a stage body gets: params, the repo root, its MLflow run and its output locations."""
+
+    spec: StageSpec
+    params: Params
+    root: Path
+    run: RunLogger | None
+    staged: dict[str, Path] = field(default_factory=dict)
+
+    def path(self, relative: str) -> Path:
+        """An input of the stage (another stage's output), under the repo root."""
+        return self.root / relative
+
+    def data_path(self, value: str) -> Path:
+        """A data location named in params (see `paths.data_path`: also beside a clone)."""
+        return paths.data_path(self.root, value)
+
+    def out(self, relative: str) -> Path:
+        """The temporary place to write declared output `relative`; moved into place at the end.
+
+        A folder output is created empty; a file output is a path the body writes to.
+        """
+        declared = {out.rstrip("/"): out for out in self.spec.outputs}
+        key = relative.rstrip("/")
+        if key not in declared:
+            raise KeyError(
+                f"stage {self.spec.name}: {relative!r} is not a declared output "
+                f"(declared: {list(declared)}); add it to the StageSpec and dvc.yaml"
+            )
+        if key not in self.staged:
+            target = self.root / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            )
+            self.staged[key] = tmp if declared[key].endswith("/") else tmp / target.name
+        return self.staged[key]
+
+    def tracked_params(self) -> dict[str, Any]:
+        """The params sections this stage depends on, as plain values (for MLflow)."""
+        return {key: as_plain(lookup(self.params, key)) for key in self.spec.params}
+
+
+def lookup(params: Params, dotted: str) -> Any:
+    """`face_split.source` -> params.face_split.source."""
+    value: Any = params
+    for part in dotted.split("."):
+        value = value[part] if isinstance(value, Mapping) else getattr(value, part)
+    return value
+
+
+def run_stage(spec: StageSpec, body: Callable[[Stage], None]) -> None:
+    """Run `body` as DVC stage `spec.name`; see the module docstring for what it owns."""
+    configure_logging()
+    root = paths.project_root()
+    stage = Stage(spec=spec, params=load_params(), root=root, run=None)
+    log.info("%s: starting", spec.name)
+    with ExitStack() as stack:
+        stack.callback(_discard, stage.staged)
+        if spec.tracked:
+            stage.run = stack.enter_context(
+                start_run(root, spec.family, spec.name, stage.tracked_params())
+            )
+        try:
+            body(stage)
+        except Skipped as skip:
+            log.warning("%s: skipped: %s", spec.name, skip.reason)
+            if stage.run is not None:
+                stage.run.set_tags({"dlpipe.skipped": skip.reason})
+        _commit(stage)
+        if stage.run is not None:
+            _log_artifacts(stage.run, spec, root)
+    log.info("%s: done", spec.name)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Progress lines from dlpipe; libraries only when they warn."""
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _commit(stage: Stage) -> None:
+    """Every declared output must have been written; then each replaces its old version."""
+    missing = [
+        out
+        for out in stage.spec.output_paths()
+        if out not in stage.staged or not stage.staged[out].exists()
+    ]
+    if missing:
+        raise RuntimeError(
+            f"stage {stage.spec.name} did not write its declared output(s) {missing}: "
+            "write them through stage.out(...) (also on the skipped path)"
+        )
+    for out, staged in stage.staged.items():
+        target = stage.root / out
+        make_readable(staged)
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(staged, target)
+
+
+def _discard(staged: Mapping[str, Path]) -> None:
+    """Remove what is left of the temporary folders (all of them after a failure)."""
+    for path in staged.values():
+        folder = path if path.name.endswith(".tmp") else path.parent
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _log_artifacts(run: RunLogger, spec: StageSpec, root: Path) -> None:
+    """Reports go to the run whole; model folders only by their top-level files."""
+    for out in spec.output_paths():
+        path = root / out
+        parent = Path(out).parent.as_posix()
+        if out.startswith("reports/"):
+            if path.is_dir():
+                run.log_artifacts(path, out.removeprefix("reports/"))
+            else:
+                run.log_artifact(path, parent.removeprefix("reports").lstrip("/") or None)
+        elif out.startswith("models/") and path.is_dir():
+            for file in sorted(p for p in path.iterdir() if p.is_file()):
+                run.log_artifact(file, "model")
+
+
+@contextmanager
+def temporary_stage(spec: StageSpec, params: Params, root: Path) -> Iterator[Stage]:
+    """A Stage without MLflow, for tests and benchmarks that call a body directly."""
+    stage = Stage(spec=spec, params=params, root=root, run=None)
+    try:
+        yield stage
+        _commit(stage)
+    finally:
+        _discard(stage.staged)

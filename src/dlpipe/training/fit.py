@@ -1,0 +1,69 @@
+"""The one fit routine: train, restore the best checkpoint, return the module and its history.
+
+Every family trains through it, so early stopping, checkpoints, logging and the restore of the
+best epoch behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightning.pytorch as pl
+
+from dlpipe.config import TrainingConfig
+from dlpipe.tracking import RunLogger
+from dlpipe.training.callbacks import EpochHistory, NonFiniteLossError
+from dlpipe.training.trainer_factory import build_trainer
+
+History = dict[str, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The module holding its best epoch's weights, one value per epoch for each key, and the
+    Trainer (for a test pass on the same devices)."""
+
+    module: pl.LightningModule
+    history: History
+    trainer: pl.Trainer
+
+
+def fit(
+    module: pl.LightningModule,
+    datamodule: pl.LightningDataModule,
+    training: TrainingConfig,
+    *,
+    seed: int,
+    max_epochs: int,
+    checkpoint_dir: Path,
+    run: RunLogger | None = None,
+    monitor: str = "val/loss",
+    patience: int | None = None,
+    history_keys: Sequence[str] = ("train/loss", "train/acc", "val/loss", "val/acc"),
+) -> Fitted:
+    """Fit with checkpoints on `monitor` (early stopping after `patience` epochs if given), then
+    validate from the best checkpoint, which loads its weights back into `module`."""
+    history = EpochHistory(keys=tuple(history_keys))
+    trainer = build_trainer(
+        training,
+        seed=seed,
+        max_epochs=max_epochs,
+        logger=run.lightning_logger() if run is not None else None,
+        checkpoint_dir=checkpoint_dir,
+        monitor=monitor,
+        callbacks=[history],
+        patience=patience,
+    )
+    try:
+        trainer.fit(module, datamodule=datamodule)
+    except NonFiniteLossError as exc:
+        exc.history = _frozen(history)  # the epochs before it diverged, for the report
+        raise
+    trainer.validate(module, datamodule=datamodule, ckpt_path="best", verbose=False)
+    return Fitted(module=module, history=_frozen(history), trainer=trainer)
+
+
+def _frozen(history: EpochHistory) -> History:
+    return {key: tuple(values) for key, values in history.history.items()}

@@ -1,0 +1,162 @@
+"""The `dlpipe` command: its subcommands, their help, exit statuses, and a light start.
+
+The subcommands' results are tested with the serving functions behind them (tests/serving);
+tests/serving/test_console_script.py runs each through the installed console script.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlpipe import cli
+
+REPO = Path(__file__).resolve().parents[1]
+SUBCOMMANDS = ("predict-face", "recommend", "forecast", "crawl", "params", "stages")
+HEAVY = ("torch", "lightning", "mlflow", "scrapy", "cv2", "pandas", "sklearn", "matplotlib")
+
+
+def _python(code: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_help_lists_every_subcommand_through_the_console_script() -> None:
+    bin_dir = Path(sys.executable).parent
+    script = shutil.which("dlpipe", path=os.pathsep.join([str(bin_dir), os.environ["PATH"]]))
+    assert script, f"no `dlpipe` beside {sys.executable}: run `pip install -e .` (or make)"
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    done = subprocess.run(
+        [script, "--help"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    listed = done.stdout.split("commands:", 1)[1]
+    for name in SUBCOMMANDS:
+        assert f"    {name}" in listed, name
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[name] for name in SUBCOMMANDS] + [["params", "check"], ["params", "show"]],
+    ids=lambda argv: " ".join(argv),
+)
+def test_every_subcommand_has_help(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*argv, "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: dlpipe {' '.join(argv)} ")
+    assert "-v, --verbose" in out
+
+
+def test_no_subcommand_prints_usage_and_exits_2(capsys) -> None:
+    assert cli.main([]) == 2
+    assert "usage: dlpipe" in capsys.readouterr().err
+    assert cli.main(["params"]) == 2
+    assert "usage: dlpipe params" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fly"],
+        ["recommend"],
+        ["recommend", "ten"],
+        ["recommend", "1", "-n", "0"],
+        ["recommend", "1", "-n", "51"],
+        ["predict-face", "a.jpg", "--top", "-1"],
+        ["forecast", "--bogus"],
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    assert stop.value.code == 2
+    assert "usage: dlpipe" in capsys.readouterr().err
+
+
+def test_verbose_counts_before_or_after_the_subcommand() -> None:
+    parser = cli.build_parser()
+    for argv, level in (
+        (["stages"], 0),
+        (["-v", "stages"], 1),
+        (["stages", "-v"], 1),
+        (["-vv", "stages"], 2),
+        (["params", "check", "-v"], 1),
+    ):
+        assert getattr(parser.parse_args(argv), "verbose", 0) == level, argv
+
+
+def test_expected_failures_are_one_line_on_stderr(tmp_path, monkeypatch, capsys) -> None:
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for argv, named in (
+        (["forecast"], "models/stock_lstm/model.pt"),
+        (["recommend", "1"], "models/recommender/recommendations.npz"),
+        (["predict-face", "x.jpg"], "models/face_cnn/model.pt"),
+        (["params", "check"], "params.yaml"),
+    ):
+        assert cli.main(argv) == 2, argv
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1, argv
+        assert captured.err.startswith("error: ") and named in captured.err, argv
+
+
+def test_help_and_light_subcommands_import_no_heavy_library() -> None:
+    code = f"""
+import contextlib, io, sys
+from dlpipe import cli
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        cli.main(["--help"])
+    except SystemExit:
+        pass
+    assert cli.main(["params", "check"]) == 0
+    assert cli.main(["stages"]) == 0
+print(sorted(m for m in {HEAVY!r} if m in sys.modules))
+"""
+    done = _python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_module_runs_as_a_script() -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    done = subprocess.run(
+        [sys.executable, "-m", "dlpipe.cli", "stages"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("stage ")
+
+
+def test_the_count_limit_is_the_stored_one() -> None:
+    from dlpipe.serving.recommendations import STORED_PER_USER
+
+    assert cli.STORED_PER_USER == STORED_PER_USER
+
+
+def test_a_closed_pipe_is_no_traceback() -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "dlpipe.cli", "stages"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    producer.stdout.close()  # nobody reads: the first write fails
+    _, err = producer.communicate(timeout=120)
+    assert producer.returncode == cli.EXIT_BROKEN_PIPE
+    assert err == b""
