@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test lint bench ui clean lock metrics plots exp stages params seed-study
+.PHONY: setup repro test lint bench ui clean lock metrics compare diff plots exp stages params seed-study repro-gpu serve
 
 setup: $(STAMP)
 
@@ -23,21 +23,59 @@ $(STAMP): requirements.lock pyproject.toml
 repro: $(STAMP)
 	dvc repro
 
+# `make repro-gpu`: the pipeline with params.gpu.yaml on top of params.yaml, as one DVC
+# experiment in a temporary copy (params.yaml stays as it is; `dvc exp apply` takes the results).
+repro-gpu: $(STAMP)
+	args="$$(python -m dlpipe.config.overrides set-args params.gpu.yaml)" && \
+		eval "dvc exp run --temp $$args"
+	@echo "compare it with the workspace: make compare FAMILY=<family>"
+
 test: $(STAMP)
 	ruff check .
 	python -m pytest
 
 # `make exp SET="stocks.series=aapl face_split.source=file"`: one DVC experiment in a temporary
-# copy (runs still land in this checkout's mlruns/), shown next to the workspace afterwards.
+# copy (runs still land in this checkout's mlruns/); `make compare` then shows it beside the rest.
 exp: $(STAMP)
 	dvc exp run --temp $(foreach s,$(SET),-S '$(s)')
-	dvc exp show --md --only-changed
+	@echo "compare it with the workspace: make compare FAMILY=<family> KEEP='<changed param>'"
 
+# A registered model behind MLflow's REST scoring server on loopback:
+# `make serve FAMILY=faces` then POST {"dataframe_split": ...} to /invocations (README).
+FAMILY ?= faces
+SERVE_PORT ?= 5001
+serve: $(STAMP)
+	MLFLOW_TRACKING_URI=sqlite:///$(abspath $(MLRUNS))/mlflow.db mlflow models serve \
+		-m models:/dlpipe-$(FAMILY)/latest --env-manager local -h 127.0.0.1 -p $(SERVE_PORT)
+
+# One table per family (each fits 200 columns; one table of all four would be 500 wide).
 metrics: $(STAMP)
-	dvc metrics show
+	for file in reports/*/metrics.json; do dvc metrics show --precision 4 $$file; echo; done
+
+# Experiments side by side for one family (`make compare FAMILY=stock_lstm KEEP=stock_lstm.window`):
+# its headline test metric, the baseline's and the verdict (1, 0, -1), plus any columns KEEP
+# names (a regular expression); `--drop '.*'` hides the 300-odd params. Fits 200 columns.
+REPORTS_optimizers := optimizers
+REPORTS_stock_lstm := stocks
+REPORTS_recommender := recommender
+REPORTS_faces := faces
+PRIMARY_optimizers := accuracy
+PRIMARY_stock_lstm := rmse
+PRIMARY_recommender := rmse
+PRIMARY_faces := accuracy
+KEEP ?= $$^
+compare: $(STAMP)
+	dvc exp show --md --precision 4 --drop '.*' --keep 'Experiment|$(KEEP)|reports/$(REPORTS_$(FAMILY))/metrics.json:((test|baseline)/$(PRIMARY_$(FAMILY))|verdict)$$'
 
 plots: $(STAMP)
 	dvc plots show
+
+# What changed against a commit or experiment (`make diff REV=HEAD~1`): headline numbers, then a
+# page of every plot, old and new overlaid (dvc_plots/index.html).
+REV ?= HEAD
+diff: $(STAMP)
+	dvc metrics diff $(REV)
+	dvc plots diff $(REV)
 
 stages: $(STAMP)
 	dlpipe stages
@@ -56,10 +94,17 @@ bench: $(STAMP)
 	python benchmarks/noop_repro.py
 	python benchmarks/stage_times.py
 
+# The MLflow UI over the pipeline's store, on loopback only. Job execution off: MLflow's job
+# consumers (GenAI features) would start 8 more processes holding about 1.8 GB.
+UI_PORT ?= 5000
+UI_WORKERS ?= 2  # one person browsing; MLflow's default of 4 holds 0.5 GB more
+MLRUNS ?= mlruns
 ui: $(STAMP)
-	mkdir -p mlruns
-	mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db \
-		--default-artifact-root ./mlruns/artifacts --host 127.0.0.1 --port 5000
+	mkdir -p $(MLRUNS)
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow ui \
+		--backend-store-uri sqlite:///$(abspath $(MLRUNS))/mlflow.db \
+		--default-artifact-root $(abspath $(MLRUNS))/artifacts --host 127.0.0.1 --port $(UI_PORT) \
+		--workers $(UI_WORKERS)
 
 # Resolve requirements.in into the exact versions that install (torch without its +cpu tag).
 lock: $(STAMP)

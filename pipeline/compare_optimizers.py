@@ -16,7 +16,8 @@ SPEC = StageSpec(
         "reports/optimizers/val_loss.csv",
         "reports/optimizers/val_acc.csv",
         "reports/optimizers/comparison.md",
-        "reports/optimizers/compare_metrics.json",
+        "reports/optimizers/comparison.json",
+        "reports/optimizers/metrics.json",
         "reports/optimizers/loss_curves.png",
     ),
 )

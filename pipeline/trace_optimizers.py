@@ -10,7 +10,7 @@ SPEC = StageSpec(
     outputs=(
         "reports/optimizers/trajectories/",
         "reports/optimizers/trace_table.md",
-        "reports/optimizers/trace_metrics.json",
+        "reports/optimizers/trace.json",
     ),
 )
 

@@ -13,6 +13,8 @@ SPEC = StageSpec(
     outputs=(
         "models/face_cnn/",
         "reports/faces/learning_curves.csv",
+        "reports/faces/details.json",
+        "reports/faces/test_predictions.csv",
         "reports/faces/report.md",
         "reports/faces/metrics.json",
         "reports/faces/confusion_cnn.png",

@@ -13,6 +13,7 @@ SPEC = StageSpec(
     outputs=(
         "models/recommender/",
         "reports/recommender/learning_curves.csv",
+        "reports/recommender/details.json",
         "reports/recommender/report.md",
         "reports/recommender/metrics.json",
         "reports/recommender/learning_curves.png",

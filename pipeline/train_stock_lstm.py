@@ -15,6 +15,7 @@ SPEC = StageSpec(
         "models/stock_lstm/",
         "reports/stocks/predictions.csv",
         "reports/stocks/learning_curves.csv",
+        "reports/stocks/details.json",
         "reports/stocks/report.md",
         "reports/stocks/metrics.json",
         "reports/stocks/forecast.png",

@@ -73,6 +73,10 @@ def test_no_subcommand_prints_usage_and_exits_2(capsys) -> None:
         ["recommend", "1", "-n", "51"],
         ["predict-face", "a.jpg", "--top", "-1"],
         ["forecast", "--bogus"],
+        ["forecast", "--version", "0"],
+        ["forecast", "--version", "2", "--model", "m.pt"],
+        ["predict-face", "a.jpg", "--version", "1", "--model", "m.pt"],
+        ["recommend", "1", "--model", "m.pt"],
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], capsys) -> None:
@@ -97,16 +101,34 @@ def test_verbose_counts_before_or_after_the_subcommand() -> None:
 def test_expected_failures_are_one_line_on_stderr(tmp_path, monkeypatch, capsys) -> None:
     (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "x.jpg").write_bytes(b"a photo")
     for argv, named in (
-        (["forecast"], "models/stock_lstm/model.pt"),
-        (["recommend", "1"], "models/recommender/recommendations.npz"),
-        (["predict-face", "x.jpg"], "models/face_cnn/model.pt"),
+        (["forecast"], "no registered model dlpipe-stock_lstm yet"),
+        (["recommend", "1"], "no registered model dlpipe-recommender yet"),
+        (["predict-face", "x.jpg"], "no registered model dlpipe-faces yet"),
+        (["predict-face", "x.jpg", "--model", "m.pt"], "m.pt: no such file"),
+        (["predict-face", "y.jpg"], "y.jpg: no such file"),  # said before loading a model
+        (["forecast", "--model", "m.pt"], "m.pt: no such file"),
         (["params", "check"], "params.yaml"),
     ):
         assert cli.main(argv) == 2, argv
         captured = capsys.readouterr()
         assert captured.out == "" and captured.err.count("\n") == 1, argv
         assert captured.err.startswith("error: ") and named in captured.err, argv
+    # Asking the registry creates no tracking store.
+    assert not (tmp_path / "mlruns").exists()
+
+
+def test_no_registered_model_says_what_to_run(tmp_path, monkeypatch, capsys) -> None:
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    (tmp_path / "x.jpg").write_bytes(b"a photo")
+    assert cli.main(["predict-face", "x.jpg"]) == 2
+    assert capsys.readouterr().err == (
+        "error: no registered model dlpipe-faces yet: run `make repro` first\n"
+    )
 
 
 def test_help_and_light_subcommands_import_no_heavy_library() -> None:

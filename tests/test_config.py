@@ -25,10 +25,12 @@ from dlpipe.config import (
     build,
     check_params_file,
     load_params,
+    overrides,
     sections_data,
     sections_training,
 )
 from dlpipe.config.optimizers import OptimizerName
+from dlpipe.config.overrides import apply_override, flow, merge, override_set_args
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,7 +144,11 @@ def test_five_mistakes_are_all_reported(tmp_path: Path, raw: dict) -> None:
         ("seed", True, "seed: expected an integer, got boolean true"),
         ("face_cnn.batch_size", "16", "face_cnn.batch_size: expected an integer"),
         ("face_cnn.batch_size", 16.0, "face_cnn.batch_size: expected an integer"),
-        ("training.devices", 1.5, "training.devices: expected an integer or a string"),
+        (
+            "training.devices",
+            1.5,
+            'training.devices: must be an integer >= 1, -1 (every device) or "auto" (got 1.5)',
+        ),
         ("training", [1], "training: expected a mapping, got a list"),
         ("mnist.source", "ftp", "mnist.source: must be one of 'pypi', 'url' (got 'ftp')"),
         ("stocks.pypi.aapl.ticker", 3, "stocks.pypi.aapl.ticker: expected a string"),
@@ -476,3 +482,211 @@ def test_choice_lists_match_the_code_that_uses_them() -> None:
     assert typing.get_args(sections_data.IdxKey) == IDX_KEYS
     target = typing.get_type_hints(sections_training.StockLstmConfig)["target"]
     assert typing.get_args(target) == TARGETS
+
+
+# --- the training section: devices, nodes, strategy, precision --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dotted", "value", "expected"),
+    [
+        ("training.devices", 0, "(got 0)"),
+        ("training.devices", -2, "(got -2)"),
+        ("training.devices", "all", "(got 'all')"),
+        ("training.devices", True, "(got True)"),
+        ("training.devices", [0, 1], "(got [0, 1])"),
+        ("training.num_nodes", 0, "must be >= 1 (got 0)"),
+        ("training.strategy", "ddp_spawn", "must be one of 'auto', 'ddp',"),
+        ("training.precision", 16, "must be one of '32-true', 'bf16-mixed',"),
+        ("training.precision", "fp16", "(got 'fp16')"),
+    ],
+)
+def test_training_devices_strategy_and_precision_are_checked(
+    tmp_path: Path, raw: dict, dotted: str, value: Any, expected: str
+) -> None:
+    errors = _errors(tmp_path, _set(raw, dotted, value))
+    assert len(errors) == 1 and errors[0].startswith(f"{dotted}: "), errors
+    assert expected in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    ("dotted", "value"),
+    [
+        ("training.devices", -1),  # every device
+        ("training.devices", "auto"),
+        ("training.devices", 8),
+        ("training.num_nodes", 4),
+        ("training.strategy", "ddp"),
+        ("training.strategy", "ddp_find_unused_parameters_true"),
+        ("training.precision", "bf16-mixed"),
+        ("training.precision", "16-mixed"),
+        ("training.precision", "64-true"),
+    ],
+)
+def test_training_choices_are_accepted(tmp_path: Path, raw: dict, dotted: str, value: Any) -> None:
+    assert _errors(tmp_path, _set(raw, dotted, value)) == []
+
+
+def test_project_trains_on_one_device_at_lightnings_default_precision() -> None:
+    training = load_params(ROOT / "params.yaml").training
+    assert (training.devices, training.num_nodes) == (1, 1)
+    assert (training.strategy, training.precision) == ("auto", "32-true")
+
+
+def test_training_settings_without_the_new_keys_get_lightnings_defaults(raw: dict) -> None:
+    """Older params files and settings saved before strategy/precision/num_nodes still load."""
+    for key in ("strategy", "precision", "num_nodes"):
+        del raw["training"][key]
+    training = build(TrainingConfig, raw["training"], "training")
+    assert (training.strategy, training.precision, training.num_nodes) == ("auto", "32-true", 1)
+    assert TrainingConfig("cpu", 1, 1, False, False, 0, 10).precision == "32-true"
+
+
+def test_training_choices_are_lightnings() -> None:
+    from lightning.fabric.plugins.precision.precision import _PRECISION_INPUT_STR
+    from lightning.pytorch.strategies import StrategyRegistry
+
+    assert set(typing.get_args(sections_training.Precision)) <= set(
+        typing.get_args(_PRECISION_INPUT_STR)
+    )
+    strategies = set(typing.get_args(sections_training.Strategy)) - {"auto"}
+    assert strategies <= set(StrategyRegistry.available_strategies())
+
+
+# --- params overrides (params.gpu.yaml) -------------------------------------------------------
+
+
+def _override(tmp_path: Path, data: Any) -> Path:
+    path = tmp_path / "params.override.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_the_gpu_profile_merges_onto_params_yaml(project_raw: dict) -> None:
+    gpu = yaml.safe_load((ROOT / "params.gpu.yaml").read_text(encoding="utf-8"))
+    text = apply_override(ROOT / "params.yaml", ROOT / "params.gpu.yaml")
+    assert text.startswith("# yaml-language-server: $schema=docs/params.schema.json\n")
+    merged = yaml.safe_load(text)
+    assert Params.model_validate(merged).training.precision == gpu["training"]["precision"]
+    assert merged["compare_optimizers"]["hidden_sizes"] == [1000, 1000]  # replaced, not appended
+    assert (
+        merged["compare_optimizers"]["optimizers"]
+        == project_raw["compare_optimizers"]["optimizers"]
+    )
+    deep = merged["recommender"]["autoencoders"]["deep"]
+    assert deep == {**project_raw["recommender"]["autoencoders"]["deep"], "max_epochs": 200}
+    assert merged["training"]["deterministic"] == project_raw["training"]["deterministic"]
+    untouched = set(project_raw) - set(gpu)
+    assert {key: merged[key] for key in untouched} == {key: project_raw[key] for key in untouched}
+
+
+def test_merge_follows_mappings_and_replaces_everything_else() -> None:
+    base = {"a": {"b": [1, 2], "c": {"d": 1, "e": 2}}, "f": 3}
+    changes = {"a": {"b": [9], "c": {"e": None}}, "g": {"h": 1}}
+    assert merge(base, changes) == {
+        "a": {"b": [9], "c": {"d": 1, "e": None}},
+        "f": 3,
+        "g": {"h": 1},
+    }
+    assert base == {"a": {"b": [1, 2], "c": {"d": 1, "e": 2}}, "f": 3}  # not changed
+
+
+def test_an_override_with_mistakes_names_every_one(tmp_path: Path) -> None:
+    override = _override(
+        tmp_path,
+        {
+            "training": {"precison": "bf16-mixed", "devices": 0},
+            "stock_lstm": {"hiden_size": 3},
+            "face_cnn": {"channels": "wide"},
+        },
+    )
+    with pytest.raises(ConfigError) as caught:
+        apply_override(ROOT / "params.yaml", override)
+    lines = str(caught.value).splitlines()
+    assert all(line.startswith(f"{override}: ") for line in lines)
+    assert sorted(line.removeprefix(f"{override}: ") for line in lines) == sorted(
+        [
+            "training.precison: unknown key (did you mean 'precision'?)",
+            'training.devices: must be an integer >= 1, -1 (every device) or "auto" (got 0)',
+            "stock_lstm.hiden_size: unknown key (did you mean 'hidden_size'?)",
+            "face_cnn.channels: expected a list, got string 'wide'",
+        ]
+    )
+    listed = _override(tmp_path, [1, 2])
+    with pytest.raises(ConfigError, match="expected a mapping of params to change"):
+        apply_override(ROOT / "params.yaml", listed)
+    assert overrides.main(["check", str(override), "--base", str(ROOT / "params.yaml")]) == 1
+    gpu = ROOT / "params.gpu.yaml"
+    assert overrides.main(["check", str(gpu), "--base", str(ROOT / "params.yaml")]) == 0
+
+
+def test_set_args_are_one_pair_per_leaf_in_flow_syntax(tmp_path: Path) -> None:
+    override = _override(
+        tmp_path,
+        {
+            "training": {"precision": "bf16-mixed", "devices": -1, "deterministic": False},
+            "compare_optimizers": {"hidden_sizes": [1000, 1000], "dropout": 0.5},
+            "face_crawl": {"user_agent": "a bot, v2", "start_urls": {}},
+            "stocks": {"pypi": {"aapl": {"version": "2027.1", "ticker": None}}},
+        },
+    )
+    assert override_set_args(override) == [
+        "-S", "training.precision=bf16-mixed",
+        "-S", "training.devices=-1",
+        "-S", "training.deterministic=false",
+        "-S", "compare_optimizers.hidden_sizes=[1000, 1000]",
+        "-S", "compare_optimizers.dropout=0.5",
+        "-S", 'face_crawl.user_agent="a bot, v2"',
+        "-S", "face_crawl.start_urls={}",
+        "-S", 'stocks.pypi.aapl.version="2027.1"',
+        "-S", "stocks.pypi.aapl.ticker=null",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match=r"set it in params\.yaml instead"):
+        flow(1e-7)  # DVC would write it back as 1e-07, a string to PyYAML
+    with pytest.raises(ValueError, match=r"set it in params\.yaml instead"):
+        flow('say "hi"')
+    assert flow({"hidden": [5, 6], "activation": "relu"}) == "{hidden: [5, 6], activation: relu}"
+    assert [flow(v) for v in ("32-true", "true", "null", "a/b.c")] == [
+        '"32-true"',
+        '"true"',
+        '"null"',
+        "a/b.c",
+    ]
+
+
+def test_set_args_through_dvc_give_the_merged_params(tmp_path: Path) -> None:
+    """What `dvc exp run -S ...` writes into params.yaml is what apply_override merges,
+    for the GPU profile and for keys params.yaml lacks (added with `+`, whole)."""
+    from dvc.utils.hydra import apply_overrides
+
+    extra = {
+        "recommender": {
+            "autoencoders": {
+                "tiny": {**yaml.safe_load(_NEW_RUN), "network": {"hidden": [8]}},
+                "deep": {"network": {"dropout": 0.5}},
+            }
+        },
+        "face_crawl": {"user_agent": "a bot, v2"},
+    }
+    for override in (ROOT / "params.gpu.yaml", _override(tmp_path, extra)):
+        params = tmp_path / "params.yaml"
+        params.write_text((ROOT / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        args = override_set_args(override, base=ROOT / "params.yaml")
+        assert args[::2] == ["-S"] * (len(args) // 2)
+        apply_overrides(params, args[1::2])
+        written = yaml.safe_load(params.read_text(encoding="utf-8"))
+        assert written == yaml.safe_load(apply_override(ROOT / "params.yaml", override))
+    assert "+recommender.autoencoders.tiny={kind: autorec," in " ".join(args)
+
+
+_NEW_RUN = """
+kind: autorec
+rows: item
+optimizer: adam
+optimizer_hyper: {lr: 0.002}
+max_epochs: 5
+batch_size: 8
+sparsity_weight: 0.0
+sparsity_target: 0.05
+l2: 0.001
+"""

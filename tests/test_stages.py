@@ -34,6 +34,11 @@ def _declared(stage: str) -> list[str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    return scratch_project(tmp_path)
+
+
+def scratch_project(tmp_path: Path) -> Path:
+    """A project folder with dvc.yaml and a params.yaml shrunk to seconds per stage."""
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     params["training"]["progress_bar"] = False
     params["training"]["accelerator"] = "cpu"
@@ -77,6 +82,17 @@ def _run_stage(project: Path, stage: str) -> None:
     assert not leftovers, f"temporary files left behind: {leftovers}"
 
 
+def _headline(project: Path, relative: str) -> dict:
+    """A family's DVC metrics file: flat numbers only (no text, no flags), at most 15."""
+    metrics = json.loads((project / relative).read_text())
+    assert len(metrics) <= 15, sorted(metrics)
+    for key, value in metrics.items():
+        assert "/" in key or key in {"p_value", "verdict", "skipped"} or key.endswith("_ratio"), key
+        assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
+        assert "seconds" not in key, key
+    return metrics
+
+
 def _runs(project: Path, experiment: str) -> list:
     client = MlflowClient(f"sqlite:///{project}/mlruns/mlflow.db")
     exp = client.get_experiment_by_name(experiment)
@@ -87,11 +103,14 @@ def _runs(project: Path, experiment: str) -> list:
 def test_compare_optimizers_stage(project: Path, mnist_splits) -> None:
     save_splits(mnist_splits, project / "data" / "raw" / "mnist.npz")
     _run_stage(project, "compare_optimizers")
-    metrics = json.loads((project / "reports/optimizers/compare_metrics.json").read_text())
+    details = json.loads((project / "reports/optimizers/comparison.json").read_text())
     names = ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"]
-    assert sorted(metrics) == sorted(names)
-    for row in metrics.values():
-        assert 0.0 <= row["test/acc"] <= 1.0 and row["test/loss"] > 0
+    assert sorted(details) == sorted(names)
+    for row in details.values():
+        assert 0.0 <= row["test/accuracy"] <= 1.0 and row["test/loss"] > 0
+    metrics = _headline(project, "reports/optimizers/metrics.json")
+    assert metrics["baseline/accuracy"] == details["sgd"]["test/accuracy"]
+    assert metrics["data/test"] > 0 and metrics["verdict"] in (-1, 0, 1)
     header = (project / "reports/optimizers/val_loss.csv").read_text().splitlines()
     assert header[0] == "epoch," + ",".join(names) and len(header) == 3
     runs = _runs(project, "optimizers")
@@ -110,7 +129,7 @@ def test_compare_optimizers_stage(project: Path, mnist_splits) -> None:
 @pytest.mark.slow
 def test_trace_optimizers_stage(project: Path) -> None:
     _run_stage(project, "trace_optimizers")
-    table = json.loads((project / "reports/optimizers/trace_metrics.json").read_text())
+    table = json.loads((project / "reports/optimizers/trace.json").read_text())
     assert sorted(table) == ["beale", "rosenbrock", "saddle", "valley"]
     for rows in table.values():
         assert len(rows) == 7
@@ -171,10 +190,14 @@ def test_stock_stages_from_a_google_style_csv(project: Path) -> None:
     data = json.loads((project / "reports/stocks/data.json").read_text())
     assert data["days"] == 300 and data["first_day"] == "2012-01-03"
     _run_stage(project, "train_stock_lstm")
-    metrics = json.loads((project / "reports/stocks/metrics.json").read_text())
-    assert {"lstm", "persistence", "moving_average", "linear"} <= set(metrics)
-    assert metrics["persistence"]["rmse_ratio_to_persistence"] == 1.0
-    assert metrics["lstm"]["rmse"] > 0 and len(metrics["walk_forward"]) == 2
+    details = json.loads((project / "reports/stocks/details.json").read_text())
+    assert {"lstm", "persistence", "moving_average", "linear"} <= set(details)
+    assert details["persistence"]["rmse_ratio_to_persistence"] == 1.0
+    assert details["lstm"]["rmse"] > 0 and len(details["walk_forward"]) == 2
+    metrics = _headline(project, "reports/stocks/metrics.json")
+    assert metrics["test/rmse"] == details["lstm"]["rmse"]
+    assert metrics["baseline/rmse"] == details["persistence"]["rmse"]
+    assert metrics["rmse_ratio"] == details["lstm"]["rmse_ratio_to_persistence"]
     predictions = pd.read_csv(project / "reports/stocks/predictions.csv")
     assert list(predictions.columns) == [
         "date",
@@ -191,7 +214,8 @@ def test_stock_stages_from_a_google_style_csv(project: Path) -> None:
         rtol=1e-5,
     )
     report = (project / "reports/stocks/report.md").read_text()
-    assert "beat persistence" in report or "beats persistence" in report
+    assert "persistence" in report and "Diebold-Mariano p =" in report
+    assert "![Next-day price" in report
     (run,) = _runs(project, "stock_lstm")
     assert run.info.status == "FINISHED" and "dlpipe.verdict" in run.data.tags
 
@@ -218,10 +242,15 @@ def test_recommender_stages_from_a_local_folder(project: Path) -> None:
     _write_movielens(project / "ml")
     _run_stage(project, "fetch_movielens")
     _run_stage(project, "train_recommender")
-    metrics = json.loads((project / "reports/recommender/metrics.json").read_text())
-    assert {"global_mean", "biases", "matrix_factorization", "stacked"} <= set(metrics)
-    for row in metrics.values():
+    details = json.loads((project / "reports/recommender/details.json").read_text())
+    assert {"global_mean", "biases", "matrix_factorization", "stacked"} <= set(details)
+    for row in details.values():
         assert {"rmse", "mae", "per_user_loss", "precision@10", "recall@10", "ndcg@10"} <= set(row)
+    metrics = _headline(project, "reports/recommender/metrics.json")
+    best_baseline = min(
+        details[m]["rmse"] for m in ("global_mean", "biases", "matrix_factorization")
+    )
+    assert metrics["baseline/rmse"] == best_baseline and metrics["data/test_ratings"] > 0
     report = (project / "reports/recommender/report.md").read_text()
     assert "User 1:" in report and "Film n\u00b0" in report
     runs = _runs(project, "recommender")
@@ -263,10 +292,15 @@ def test_face_stages_crawl_extract_split_train_and_predict(project: Path) -> Non
     assert "rejected.png" in sheets and len(sheets) == 4
     splits = pd.read_csv(project / "data/processed/faces/splits.csv")
     assert len(splits) == extract["accepted"] and {"train", "val", "test"} <= set(splits["split"])
-    metrics = json.loads((project / "reports/faces/metrics.json").read_text())
+    details = json.loads((project / "reports/faces/details.json").read_text())
     for model in ("cnn", "eigenfaces"):
-        assert 0.0 <= metrics[model]["test"]["accuracy"] <= 1.0
-    assert isinstance(metrics["cnn_beats_eigenfaces"], bool)
+        assert 0.0 <= details[model]["test"]["accuracy"] <= 1.0
+    metrics = _headline(project, "reports/faces/metrics.json")
+    assert metrics["test/accuracy"] == details["cnn"]["test"]["accuracy"]
+    assert metrics["p_value"] == details["mcnemar_test"]["p_value"]
+    predictions = pd.read_csv(project / "reports/faces/test_predictions.csv")
+    assert list(predictions.columns) == ["actual", "cnn", "eigenfaces"]
+    assert len(predictions) == metrics["data/test"]
     assert "Eigenfaces + SVM" in (project / "reports/faces/report.md").read_text()
     runs = _runs(project, "faces")
     assert sorted(r.info.run_name for r in runs) == sorted(
@@ -307,8 +341,9 @@ def _predict(project: Path, photo: Path) -> subprocess.CompletedProcess:
 def test_face_stages_record_skipped_without_a_gallery(project: Path) -> None:
     for stage in FACE_STAGES:
         _run_stage(project, stage)
-    for name in ("crawl", "extract", "splits", "metrics"):
+    for name in ("crawl", "extract", "splits", "details"):
         metrics = json.loads((project / f"reports/faces/{name}.json").read_text())
         assert metrics["skipped"].startswith("no images"), (name, metrics)
+    assert _headline(project, "reports/faces/metrics.json") == {"skipped": 1}
     assert "gallery" in json.loads((project / "reports/faces/crawl.json").read_text())["skipped"]
     assert "Skipped: no images" in (project / "reports/faces/report.md").read_text()

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mlflow.artifacts
+import numpy as np
+import pandas as pd
 import pytest
+import torch
 from mlflow.tracking import MlflowClient
 
+from dlpipe.models.components import MLP
 from dlpipe.paths import mlruns_dir, origin_root
-from dlpipe.tracking import flatten, metric_key, params_hash, start_run, tracking_location
+from dlpipe.tracking import (
+    EXPERIMENT_KIND,
+    EXPERIMENT_KIND_TAG,
+    ModelNotRegisteredError,
+    flatten,
+    load_registered_model,
+    metric_key,
+    params_hash,
+    pinned_requirements,
+    registered_name,
+    start_run,
+    tracking_location,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +109,81 @@ def test_metric_names_are_made_legal_for_mlflow() -> None:
     assert metric_key("precision@10") == "precision_at_10"
     assert metric_key("test/rmse") == "test/rmse"
     assert metric_key("a&b") == "a_b"
+
+
+def test_every_experiment_opens_on_the_training_runs_view(tmp_path: Path) -> None:
+    with start_run(tmp_path, "fresh", "s", {}):
+        pass
+    client = MlflowClient(tracking_location(tmp_path).uri)
+    assert client.get_experiment_by_name("fresh").tags[EXPERIMENT_KIND_TAG] == EXPERIMENT_KIND
+    assert EXPERIMENT_KIND == "custom_model_development"
+    # An experiment made before the tag (or by someone else) gets it at its next run.
+    client.create_experiment("older", artifact_location=(tmp_path / "older").as_uri())
+    assert EXPERIMENT_KIND_TAG not in client.get_experiment_by_name("older").tags
+    with start_run(tmp_path, "older", "s", {}):
+        pass
+    assert client.get_experiment_by_name("older").tags[EXPERIMENT_KIND_TAG] == EXPERIMENT_KIND
+
+
+def test_logged_models_register_as_new_versions_and_load_back(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    network = MLP(4, (3,), 2)
+    rows = np.random.default_rng(0).random((2, 4), dtype=np.float32)
+    with start_run(tmp_path, "probe", "s", {}) as run:
+        assert run.log_model(network, rows) is None  # logged, not registered
+        assert run.log_model(network, rows, "again", registered_model_name="dlpipe-probe") == "1"
+        assert run.log_model(network, rows, "more", registered_model_name="dlpipe-probe") == "2"
+    model, version = load_registered_model(tmp_path, "dlpipe-probe")
+    assert version == "2"
+    answer = model.predict(pd.DataFrame(rows.astype(np.float64)))  # plain rows of numbers
+    with torch.no_grad():
+        expected = network(torch.from_numpy(rows)).numpy()
+    np.testing.assert_allclose(answer.to_numpy(), expected, rtol=1e-6)
+    assert load_registered_model(tmp_path, "dlpipe-probe", 1)[1] == "1"
+    with pytest.raises(ModelNotRegisteredError) as error:
+        load_registered_model(tmp_path, "dlpipe-probe", 3)
+    assert str(error.value) == (
+        "registered model dlpipe-probe has no version 3 (it has versions 1 to 2)"
+    )
+    assert error.value.versions == [1, 2]
+    with pytest.raises(ModelNotRegisteredError, match=r"^no registered model dlpipe-other yet$"):
+        load_registered_model(tmp_path, "dlpipe-other")
+    # The model carries pinned requirements and dlpipe's source, for a fresh serving process.
+    local = Path(mlflow.artifacts.download_artifacts("models:/dlpipe-probe/2"))
+    requirements = (local / "requirements.txt").read_text(encoding="utf-8").split()
+    assert pinned_requirements("torch")[0] in requirements
+    assert all("+" not in line for line in requirements)
+    assert (local / "code" / "dlpipe" / "tracking.py").is_file()
+    assert not list((local / "code").rglob("__pycache__"))
+
+
+def test_no_store_means_no_registered_model_and_none_is_created(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotRegisteredError) as error:
+        load_registered_model(tmp_path, "dlpipe-faces")
+    assert str(error.value) == "no registered model dlpipe-faces yet" and error.value.versions == []
+    assert not (tmp_path / "mlruns").exists()
+
+
+def test_a_child_runs_model_registers_under_the_parent(tmp_path: Path) -> None:
+    rows = np.zeros((2, 4), dtype=np.float32)
+    with start_run(tmp_path, "probe", "s", {}) as parent:
+        children = {}
+        for name in ("a", "b", "c"):
+            with start_run(tmp_path, "probe", "s", {}, run_name=name, parent=parent) as child:
+                if name != "c":
+                    child.log_model(MLP(4, (3,), 2), rows)
+                children[name] = child.run_id
+        assert parent.register_child_model("b", "dlpipe-probe") == "1"
+        with pytest.raises(LookupError, match="no child run named 'z'"):
+            parent.register_child_model("z", "dlpipe-probe")
+        with pytest.raises(LookupError, match="logged no model 'model'"):
+            parent.register_child_model("c", "dlpipe-probe")
+    client = MlflowClient(tracking_location(tmp_path).uri)
+    registered = client.get_model_version("dlpipe-probe", "1")
+    assert registered.run_id == children["b"] and registered.tags["dlpipe.chosen"] == "b"
+
+
+def test_requirements_are_the_installed_pins() -> None:
+    (torch_pin,) = pinned_requirements("torch")
+    assert torch_pin == f"torch=={torch.__version__.split('+')[0]}"
+    assert registered_name("stock_lstm") == "dlpipe-stock_lstm"

@@ -4,6 +4,10 @@ This module only parses arguments, calls a function that returns a value, and pr
 libraries (torch, OpenCV, Scrapy) are imported inside the subcommand that needs them, so
 `dlpipe --help` and `dlpipe params check` start quickly.
 
+The model commands (predict-face, recommend, forecast) load the family's registered MLflow model
+(`models:/dlpipe-<family>/latest`, or `--version N`) from the project's tracking store;
+predict-face and forecast also take a model file (`--model PATH`).
+
 Exit status: 0 success; 1 a documented negative result (no usable face in the photo, errors in
 a params file); 2 a usage error or something missing (a model not trained yet, a file that does
 not exist), with a one-line `error: ...` on stderr that says what to do.
@@ -54,9 +58,17 @@ def _recommend_count(text: str) -> int:
 
 
 def cmd_predict_face(args: argparse.Namespace) -> int:
-    from dlpipe.serving.face import predict_face
+    if args.model is not None:
+        from dlpipe.serving.face import predict_face
 
-    result = predict_face(args.photo, args.model)
+        result = predict_face(args.photo, args.model)
+    else:
+        from dlpipe.paths import project_root
+        from dlpipe.serving.registry import load_face_classifier
+
+        if not args.photo.is_file():  # before loading the model: that takes seconds
+            raise ServingError(f"{args.photo}: no such file")
+        result = load_face_classifier(project_root(), args.version).predict(args.photo)
     if not result.found:
         advice = "; try a frontal, well-lit photo" if result.readable else ""
         print(f"{args.photo}: no usable face ({result.reason}){advice}")
@@ -73,9 +85,13 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from dlpipe.paths import project_root
-    from dlpipe.serving.recommendations import recommend
+    from dlpipe.serving.registry import load_recommender
 
-    result = recommend(args.user, args.n, project_root())
+    recommender = load_recommender(project_root(), args.version)
+    try:
+        result = recommender.recommend(args.user, args.n)
+    except KeyError as exc:
+        raise ServingError(str(exc.args[0])) from None
     print(f"Top {len(result.movies)} unseen movies for user {result.user} ({result.model}):")
     for rank, (item, title, score) in enumerate(result.movies, start=1):
         print(f"{rank:2d}. {title}  [movie {item}, predicted {score:.2f}]")
@@ -83,9 +99,15 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
+    from dlpipe.paths import project_root
     from dlpipe.serving.forecast import next_day_forecast
 
-    day = next_day_forecast(args.model, args.csv)
+    model = None
+    if args.model is None:
+        from dlpipe.serving.registry import load_stock_model
+
+        model = load_stock_model(project_root(), args.version)
+    day = next_day_forecast(args.model, args.csv, model=model)
     change = day.forecast - day.last_price
     print(
         f"{day.series}: last day {day.last_day:%Y-%m-%d} {day.column} {day.last_price:.2f}; "
@@ -182,9 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     face.add_argument(
         "--top", type=_positive, default=3, metavar="N", help="how many people to list (3)"
     )
-    face.add_argument(
-        "--model", type=Path, default=None, metavar="PATH", help="default: models/face_cnn/model.pt"
-    )
+    _model_source(face, "models/face_cnn/model.pt", "faces")
 
     rec = add(
         "recommend",
@@ -199,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"how many movies (10; at most {STORED_PER_USER})",
     )
+    _model_source(rec, None, "recommender")
 
     fc = add(
         "forecast",
@@ -212,13 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="daily prices as fetch_stock_prices writes them (default: data/raw/stock_prices.csv)",
     )
-    fc.add_argument(
-        "--model",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="default: models/stock_lstm/model.pt",
-    )
+    _model_source(fc, "models/stock_lstm/model.pt", "stock_lstm")
 
     crawl = add(
         "crawl",
@@ -250,6 +265,27 @@ def build_parser() -> argparse.ArgumentParser:
     add("stages", "each DVC stage, its family and what it writes", cmd_stages)
     parser.set_defaults(handler=None)
     return parser
+
+
+def _model_source(command: argparse.ArgumentParser, example: str | None, family: str) -> None:
+    """`--version N` of the registered model `dlpipe-<family>` (default: its latest), or, where
+    a model file exists, `--model PATH` to use that file instead of the registry."""
+    source = command.add_mutually_exclusive_group()
+    source.add_argument(
+        "--version",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"version N of the registered model dlpipe-{family} (default: the latest)",
+    )
+    if example is not None:
+        source.add_argument(
+            "--model",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help=f"a model file instead of the registry's model (e.g. {example})",
+        )
 
 
 def _params_usage(args: argparse.Namespace) -> int:

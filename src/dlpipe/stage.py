@@ -22,13 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from dlpipe import paths
-from dlpipe.atomic import make_readable
+from dlpipe.atomic import make_readable, write_json
 from dlpipe.config import Params, as_plain, load_params
-from dlpipe.tracking import RunLogger, start_run
+from dlpipe.distributed import global_rank, leave_process_group
+from dlpipe.tracking import NullRunLogger, RunLogger, start_run
 
 log = logging.getLogger("dlpipe.stage")
 
-QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "mlflow", "alembic")
+QUIET_LOGGERS = (
+    "lightning.pytorch",
+    "lightning.fabric",
+    "pytorch_lightning",
+    "mlflow",
+    "alembic",
+)
 
 
 class Skipped(Exception):
@@ -96,6 +103,12 @@ class Stage:
             self.staged[key] = tmp if declared[key].endswith("/") else tmp / target.name
         return self.staged[key]
 
+    def write_headline(self, relative: str, values: Mapping[str, float]) -> None:
+        """The family's headline numbers: the DVC metrics file `relative` and the stage's run."""
+        write_json(self.out(relative), dict(values))
+        if self.run is not None:
+            self.run.log_metrics(values)
+
     def tracked_params(self) -> dict[str, Any]:
         """The params sections this stage depends on, as plain values (for MLflow)."""
         return {key: as_plain(lookup(self.params, key)) for key in self.spec.params}
@@ -110,14 +123,24 @@ def lookup(params: Params, dotted: str) -> Any:
 
 
 def run_stage(spec: StageSpec, body: Callable[[Stage], None]) -> None:
-    """Run `body` as DVC stage `spec.name`; see the module docstring for what it owns."""
-    configure_logging()
+    """Run `body` as DVC stage `spec.name`; see the module docstring for what it owns.
+
+    Under DDP every process runs the body (each takes part in `trainer.fit`), but only global
+    rank zero opens the MLflow run and commits the outputs; the others (the copies of the script
+    that Lightning's launcher, torchrun or srun started, told apart by the environment before
+    any Trainer exists) log only warnings and drop their temporary outputs. Rank zero commits
+    once every rank has finished its body (docs/operations.md).
+    """
+    rank = global_rank()
+    configure_logging(logging.INFO if rank == 0 else logging.WARNING)
     root = paths.project_root()
     stage = Stage(spec=spec, params=load_params(), root=root, run=None)
     log.info("%s: starting", spec.name)
     with ExitStack() as stack:
         stack.callback(_discard, stage.staged)
-        if spec.tracked:
+        if spec.tracked and rank != 0:
+            stage.run = NullRunLogger()  # a DDP worker: no MLflow run, every call does nothing
+        elif spec.tracked:
             stage.run = stack.enter_context(
                 start_run(root, spec.family, spec.name, stage.tracked_params())
             )
@@ -127,9 +150,13 @@ def run_stage(spec: StageSpec, body: Callable[[Stage], None]) -> None:
             log.warning("%s: skipped: %s", spec.name, skip.reason)
             if stage.run is not None:
                 stage.run.set_tags({"dlpipe.skipped": skip.reason})
-        _commit(stage)
-        if stage.run is not None:
-            _log_artifacts(stage.run, spec, root)
+        if rank != 0:
+            _discard(stage.staged)  # a DDP worker's outputs duplicate rank zero's
+        leave_process_group()  # under DDP: every rank is done (no-op otherwise)
+        if rank == 0:
+            _commit(stage)
+            if stage.run is not None:
+                _log_artifacts(stage.run, spec, root)
     log.info("%s: done", spec.name)
 
 

@@ -1,30 +1,46 @@
-"""The only module that talks to MLflow.
+"""The only module that talks to MLflow: runs, logged models and the model registry.
 
 Runs go to an sqlite database and artifact folder inside the *origin* repository's mlruns/, so a
 `dvc exp run --temp/--queue` (which works in a throw-away copy of the repo) still lands its runs
 where `make ui` looks. `MLFLOW_TRACKING_URI`, when set, wins (a shared server).
+
+Every experiment carries `mlflow.experimentKind=custom_model_development`, so the MLflow UI opens
+it on its training-runs view. Every logged model carries the dlpipe package's source
+(`code_paths`), so `mlflow models serve` imports its classes in a fresh process, and pinned
+requirements, so MLflow never runs its slow requirement inference. Registered models are named
+`dlpipe-<family>`; `load_registered_model` reads them back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
+import logging
 import os
 import re
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mlflow
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
+from dlpipe.distributed import global_rank
 from dlpipe.paths import mlruns_dir
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"  # the UI's training-runs view, not its GenAI view
+PACKAGE_SOURCE = Path(__file__).resolve().parent  # dlpipe's source, carried by every logged model
 DATABASE_NAME = "mlflow.db"
 ARTIFACTS_NAME = "artifacts"
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value
@@ -39,13 +55,15 @@ class TrackingLocation:
     artifact_root: Path | None
 
 
-def tracking_location(root: Path) -> TrackingLocation:
-    """The environment's MLFLOW_TRACKING_URI if set, else sqlite inside the origin's mlruns/."""
+def tracking_location(root: Path, create: bool = True) -> TrackingLocation:
+    """The environment's MLFLOW_TRACKING_URI if set, else sqlite inside the origin's mlruns/
+    (created unless `create` is false: a reader need not make it)."""
     env_uri = os.environ.get("MLFLOW_TRACKING_URI")
     if env_uri:
         return TrackingLocation(uri=env_uri, artifact_root=None)
     store = mlruns_dir(root)
-    store.mkdir(parents=True, exist_ok=True)
+    if create:
+        store.mkdir(parents=True, exist_ok=True)
     return TrackingLocation(
         uri=f"sqlite:///{store / DATABASE_NAME}", artifact_root=store / ARTIFACTS_NAME
     )
@@ -72,6 +90,26 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 def metric_key(name: str) -> str:
     """MLflow allows letters, digits and `_-. :/` in names: `precision@10` -> `precision_at_10`."""
     return re.sub(r"[^\w\-. :/]", "_", name.replace("@", "_at_"))
+
+
+def registered_name(family: str) -> str:
+    """The registry name of a family's chosen model: `dlpipe-<family>`."""
+    return f"dlpipe-{family}"
+
+
+def pinned_requirements(*distributions: str) -> list[str]:
+    """`name==version` for each installed distribution: the lock's pins (a local version tag
+    such as torch's `+cpu` dropped), so a logged model names exactly what it runs on."""
+    return [f"{name}=={importlib.metadata.version(name).split('+')[0]}" for name in distributions]
+
+
+class ModelNotRegisteredError(LookupError):
+    """No registered model of that name (or not that version) in the tracking store; `versions`
+    lists the versions it does have."""
+
+    def __init__(self, message: str, versions: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.versions = list(versions)
 
 
 def git_commit(root: Path) -> str:
@@ -134,22 +172,121 @@ class RunLogger:
         """Every file in `folder` (not the folder itself) under `artifact_path`."""
         self.client.log_artifacts(self.run_id, str(folder), artifact_path)
 
-    def log_model(self, model: Any, input_example: Any, name: str = "model") -> None:
-        """A torch module as an MLflow PyTorch model.
+    def log_model(
+        self,
+        model: Any,
+        input_example: Any,
+        name: str = "model",
+        registered_model_name: str | None = None,
+    ) -> str | None:
+        """A torch module as an MLflow PyTorch model; returns the registered version (or None).
 
-        `input_example` (a small numpy batch) gives the model its signature and is what MLflow's
-        default traced format needs; requirements are pinned to skip MLflow's slow inference.
+        `input_example` (a small numpy batch) gives the model its signature. A batch of flat
+        rows (2-D) gets a signature of that many unnamed double columns, so the served model
+        takes `{"dataframe_split": {"data": [[...]]}}` rows of plain JSON numbers (a float32
+        tensor signature, which MLflow's traced pt2 format requires, would refuse them); outputs
+        are one float column per network output, and the module is pickled (dlpipe's source
+        travels with it). Other examples keep MLflow's traced format. With
+        `registered_model_name` the model becomes that registered model's next version.
         """
         import mlflow.pytorch
+        import numpy as np
+        import pandas as pd
         import torch
 
-        with _active(self.run_id):
-            mlflow.pytorch.log_model(
-                model.cpu().eval(),
+        network = model.cpu().eval()
+        example = np.asarray(input_example)
+        signature = None
+        if example.ndim == 2:
+            with torch.no_grad():
+                output = network(torch.from_numpy(example.astype(np.float32))).numpy()
+            signature = _row_signature(example.shape[1], output.reshape(len(output), -1).shape[1])
+            input_example = pd.DataFrame(example.astype(np.float64))
+        with (
+            _active(self.run_id, self.location),
+            _quiet(logging.getLogger("mlflow.pytorch")),
+            warnings.catch_warnings(),
+        ):
+            # MLflow checks the example on a read-only array; torch warns, harmlessly.
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            info = mlflow.pytorch.log_model(
+                network,
                 name=name,
                 input_example=input_example,
-                pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
+                signature=signature,
+                # A traced (pt2) model takes float32 tensors only, not JSON rows.
+                serialization_format="pickle" if signature is not None else None,
+                pip_requirements=pinned_requirements("torch", "numpy", "pandas"),
+                code_paths=[str(PACKAGE_SOURCE)],
+                registered_model_name=registered_model_name,
             )
+        return _version(info)
+
+    def log_pyfunc_model(
+        self,
+        python_model: Any,
+        *,
+        artifacts: Mapping[str, Path],
+        input_example: pd.DataFrame,
+        output_example: pd.DataFrame,
+        requirements: Sequence[str],
+        registered_model_name: str | None = None,
+        optional_inputs: Sequence[str] = (),
+        name: str = "model",
+    ) -> str | None:
+        """A `mlflow.pyfunc.PythonModel` with its artifact files; returns the registered version.
+
+        The signature comes from `input_example` and `output_example` (what the model answered
+        to it), so MLflow never calls the model to infer one; `optional_inputs` are input
+        columns a request may leave out. `requirements` are pip lines (`pinned_requirements`).
+        """
+        import mlflow.pyfunc
+
+        signature = _signature(input_example, output_example, optional_inputs)
+        with _active(self.run_id, self.location), _quiet(logging.getLogger("mlflow.pyfunc")):
+            info = mlflow.pyfunc.log_model(
+                name=name,
+                python_model=python_model,
+                artifacts={key: str(path) for key, path in artifacts.items()},
+                signature=signature,
+                input_example=input_example,
+                pip_requirements=list(requirements),
+                code_paths=[str(PACKAGE_SOURCE)],
+                registered_model_name=registered_model_name,
+            )
+        return _version(info)
+
+    def register_child_model(
+        self, child: str, registered_model_name: str, name: str = "model"
+    ) -> str | None:
+        """Register, as the next version of `registered_model_name`, the model `name` that this
+        run's child run `child` (its run name; the latest such child) logged."""
+        experiment_id = self.client.get_run(self.run_id).info.experiment_id
+        children = self.client.search_runs(
+            [experiment_id],
+            filter_string=(
+                f"tags.`mlflow.parentRunId` = '{self.run_id}' AND attributes.run_name = '{child}'"
+            ),
+            order_by=["attributes.start_time DESC"],
+            max_results=1,
+        )
+        if not children:
+            raise LookupError(f"run {self.run_id} has no child run named {child!r}")
+        child_id = children[0].info.run_id
+        models = self.client.search_logged_models(
+            [experiment_id], filter_string=f"source_run_id = '{child_id}' AND name = '{name}'"
+        )
+        if not models:
+            raise LookupError(f"child run {child!r} ({child_id}) logged no model {name!r}")
+        _ensure_registered_model(self.client, registered_model_name)
+        version = self.client.create_model_version(
+            registered_model_name,
+            source=models[0].model_uri,
+            run_id=child_id,
+            model_id=models[0].model_id,
+            tags={"dlpipe.chosen": child},
+        )
+        return str(version.version)
 
     def lightning_logger(self) -> Any:
         """Lightning's MLFlowLogger writing into this run (not a new one)."""
@@ -158,9 +295,140 @@ class RunLogger:
         return MLFlowLogger(tracking_uri=self.location.uri, run_id=self.run_id, log_model=False)
 
 
+class NullRunLogger(RunLogger):
+    """What a DDP worker (a process that is not global rank zero) gets instead of a run.
+
+    Every call does nothing and `lightning_logger()` is None, so the worker's Trainer logs
+    nowhere and no run id reaches it; only rank zero talks to MLflow. A test checks that it
+    overrides every public method of RunLogger.
+    """
+
+    def __init__(self) -> None:
+        self.client = None  # type: ignore[assignment]
+        self.run_id = ""
+        self.location = None  # type: ignore[assignment]
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        pass
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
+        pass
+
+    def log_history(self, history: Mapping[str, Sequence[float]]) -> None:
+        pass
+
+    def _log_batch(self, metrics: list[Metric]) -> None:
+        pass
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        pass
+
+    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
+        pass
+
+    def log_artifacts(self, folder: Path, artifact_path: str | None = None) -> None:
+        pass
+
+    def log_model(
+        self,
+        model: Any,
+        input_example: Any,
+        name: str = "model",
+        registered_model_name: str | None = None,
+    ) -> str | None:
+        return None
+
+    def log_pyfunc_model(
+        self,
+        python_model: Any,
+        *,
+        artifacts: Mapping[str, Path],
+        input_example: pd.DataFrame,
+        output_example: pd.DataFrame,
+        requirements: Sequence[str],
+        registered_model_name: str | None = None,
+        optional_inputs: Sequence[str] = (),
+        name: str = "model",
+    ) -> str | None:
+        return None
+
+    def register_child_model(
+        self, child: str, registered_model_name: str, name: str = "model"
+    ) -> str | None:
+        return None
+
+    def lightning_logger(self) -> Any:
+        return None
+
+
+def _row_signature(n_inputs: int, n_outputs: int) -> Any:
+    """Unnamed columns, matched by position: doubles in, floats out."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, DataType, Schema
+
+    return ModelSignature(
+        inputs=Schema([ColSpec(DataType.double) for _ in range(n_inputs)]),
+        outputs=Schema([ColSpec(DataType.float) for _ in range(n_outputs)]),
+    )
+
+
+def _signature(inputs: pd.DataFrame, outputs: pd.DataFrame, optional: Sequence[str]) -> Any:
+    """infer_signature's, with the `optional` input columns marked not required."""
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types import ColSpec, Schema
+
+    with warnings.catch_warnings():
+        # Its advice on integer columns with missing values: ours (ids, counts) have none.
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        inferred = infer_signature(inputs, outputs)
+    unknown = set(optional) - set(inputs.columns)
+    if unknown:
+        raise ValueError(f"optional input column(s) {sorted(unknown)} are not in the example")
+    columns = [
+        ColSpec(spec.type, spec.name, required=spec.name not in optional)
+        for spec in inferred.inputs.inputs
+    ]
+    return ModelSignature(inputs=Schema(columns), outputs=inferred.outputs)
+
+
+class _PickleNotice(logging.Filter):
+    """Drops MLflow's caution about pickled models: dlpipe pickles its own classes on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "exercising caution" not in record.getMessage()
+
+
 @contextmanager
-def _active(run_id: str) -> Iterator[None]:
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """`logger` without the pickle caution for the duration of the block."""
+    notice = _PickleNotice()
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
+
+
+def _version(info: Any) -> str | None:
+    version = getattr(info, "registered_model_version", None)
+    return None if version is None else str(version)
+
+
+def _ensure_registered_model(client: MlflowClient, name: str) -> None:
+    try:
+        client.get_registered_model(name)
+    except mlflow.exceptions.MlflowException:
+        try:
+            client.create_registered_model(name)
+        except mlflow.exceptions.MlflowException:
+            client.get_registered_model(name)  # another process created it in between
+
+
+@contextmanager
+def _active(run_id: str, location: TrackingLocation | None = None) -> Iterator[None]:
     """Make `run_id` the fluent API's active run for a call that only works through it."""
+    if location is not None:
+        mlflow.set_tracking_uri(location.uri)
     active = mlflow.active_run()
     if active is not None and active.info.run_id == run_id:
         yield
@@ -181,7 +449,11 @@ def start_run(
     """A tracked run in the family's experiment; it ends FAILED if the block raises.
 
     Tags: git commit, DVC stage, params hash (and the DVC experiment name when DVC sets one).
+    A DDP worker (not global rank zero) opens no run: it gets a NullRunLogger.
     """
+    if global_rank() != 0:
+        yield NullRunLogger()
+        return
     location = tracking_location(root)
     mlflow.set_tracking_uri(location.uri)
     client = MlflowClient(location.uri)
@@ -209,17 +481,65 @@ def start_run(
 
 
 def _experiment_id(client: MlflowClient, family: str, location: TrackingLocation) -> str:
+    """The family's experiment, created when missing; tagged with its kind either way."""
     experiment = client.get_experiment_by_name(family)
-    if experiment is not None:
-        return experiment.experiment_id
-    artifact_location = None
-    if location.artifact_root is not None:
-        artifact_location = (location.artifact_root / family).as_uri()
-    try:
-        return client.create_experiment(family, artifact_location=artifact_location)
-    except mlflow.exceptions.MlflowException:
-        # Another process created it between our lookup and create.
-        experiment = client.get_experiment_by_name(family)
-        if experiment is None:
-            raise
-        return experiment.experiment_id
+    if experiment is None:
+        artifact_location = None
+        if location.artifact_root is not None:
+            artifact_location = (location.artifact_root / family).as_uri()
+        try:
+            return client.create_experiment(
+                family,
+                artifact_location=artifact_location,
+                tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND},
+            )
+        except mlflow.exceptions.MlflowException:
+            # Another process created it between our lookup and create.
+            experiment = client.get_experiment_by_name(family)
+            if experiment is None:
+                raise
+    if EXPERIMENT_KIND_TAG not in experiment.tags:
+        client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+    return experiment.experiment_id
+
+
+def load_registered_model(root: Path, name: str, version: int | None = None) -> tuple[Any, str]:
+    """(the pyfunc model, its version) of registered model `name`: its latest version (the
+    highest number, what `models:/NAME/latest` names) or `version`.
+
+    The store is the project's (`tracking_location`). ModelNotRegisteredError when the model or
+    that version does not exist; a missing local database is not created.
+    """
+    import mlflow.pyfunc
+
+    location = tracking_location(root, create=False)
+    versions: list[int] = []
+    if _store_exists(location.uri):
+        client = MlflowClient(location.uri)
+        found = client.search_model_versions(f"name = '{name}'")
+        versions = sorted(int(v.version) for v in found if v.name == name)
+    if not versions:
+        raise ModelNotRegisteredError(f"no registered model {name} yet")
+    if version is None:
+        version = versions[-1]
+    elif version not in versions:
+        raise ModelNotRegisteredError(
+            f"registered model {name} has no version {version} (it has {_ranges(versions)})",
+            versions,
+        )
+    mlflow.set_tracking_uri(location.uri)
+    return mlflow.pyfunc.load_model(f"models:/{name}/{version}"), str(version)
+
+
+def _store_exists(uri: str) -> bool:
+    """False only for a local sqlite database that is not there (reading would create it)."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix):
+        return True
+    return Path(uri.removeprefix(prefix).split("?")[0]).is_file()
+
+
+def _ranges(versions: list[int]) -> str:
+    if len(versions) == 1:
+        return f"version {versions[0]}"
+    return f"versions {versions[0]} to {versions[-1]}"

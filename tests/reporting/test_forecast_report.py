@@ -15,15 +15,21 @@ def _metrics(ratio: float) -> dict[str, dict[str, float]]:
     }
 
 
-def test_verdict_says_not_when_the_ratio_is_above_one() -> None:
+def test_verdict_says_significantly_worse_above_one_with_a_small_p() -> None:
     text = verdict(_metrics(1.05), p_value=0.01)
-    assert text.startswith("The LSTM does NOT beat persistence")
-    assert "1.0500" in text and "5.00% higher" in text and "significant" in text
+    assert text.startswith("The LSTM is significantly worse than persistence")
+    assert "1.0500" in text and "5.00% higher" in text and "p = 0.01" in text
 
 
-def test_verdict_flags_a_win_within_noise() -> None:
+def test_a_lower_rmse_within_noise_is_no_significant_difference() -> None:
     text = verdict(_metrics(0.99), p_value=0.4)
-    assert text.startswith("The LSTM beats persistence") and "within noise" in text
+    assert text.startswith("No significant difference between the LSTM and persistence")
+    assert "1.00% lower" in text and "does NOT beat persistence beyond noise" in text
+
+
+def test_a_lower_rmse_with_a_small_p_is_significantly_better() -> None:
+    text = verdict(_metrics(0.9), p_value=0.001)
+    assert text.startswith("The LSTM is significantly better than persistence")
 
 
 def test_page_ranks_by_rmse_and_lists_walk_forward_blocks() -> None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from dlpipe.models.components.face_cnn import FaceCNN
 from dlpipe.models.face_model_io import save_face_model
 from dlpipe.paths import data_path
 from dlpipe.serving.recommendations import save, top_unseen
+from dlpipe.tracking import RunLogger, start_run
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_GALLERY = data_path(REPO, "../shared/data/faces/five-celebrities")
@@ -57,6 +59,15 @@ def scratch_project(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
     return root
+
+
+def register_in(root: Path, family: str, register: Callable[[RunLogger], str | None]) -> str:
+    """Run `register(run)` in a run of `family`'s experiment in the tracking store of the
+    project at `root` (MLFLOW_TRACKING_URI, when set, wins: unset it for the project's own)."""
+    with start_run(root, family, "test_registration", {}) as run:
+        version = register(run)
+    assert version is not None
+    return version
 
 
 # --- stock LSTM -------------------------------------------------------------------------------
@@ -131,6 +142,12 @@ def small_recommendations():
     return top_unseen("stacked", scores, seen, np.array([10, 20]), np.array([101, 102, 103, 104]))
 
 
+def small_titles() -> pd.Series:
+    titles = pd.Series({i: f"Movie {i}" for i in (101, 102, 103, 104)}, name="title")
+    titles.index.name = "item"
+    return titles
+
+
 def recommender_project(root: Path) -> Path:
     """What train_recommender and fetch_movielens leave behind, in a scratch project."""
     scratch_project(root)
@@ -138,9 +155,7 @@ def recommender_project(root: Path) -> Path:
     ratings = pd.DataFrame(
         {"user": [10, 20], "item": [101, 102], "rating": [4.0, 3.0], "timestamp": [1, 2]}
     )
-    titles = pd.Series({i: f"Movie {i}" for i in (101, 102, 103, 104)}, name="title")
-    titles.index.name = "item"
-    save_ratings(Ratings(ratings, titles, "test", {}), root / "data" / "raw" / "movielens")
+    save_ratings(Ratings(ratings, small_titles(), "test", {}), root / "data" / "raw" / "movielens")
     return root
 
 

@@ -18,9 +18,11 @@ from serving_helpers import (
     gallery_photos,
     random_walk_prices,
     recommender_project,
+    register_in,
     run_dlpipe,
     save_tiny_face_model,
     scratch_project,
+    small_titles,
     stock_cfg,
     write_prices,
 )
@@ -29,6 +31,7 @@ from dlpipe.data.stock_windows import build_dataset
 from dlpipe.datasets.stocks import load_prices
 from dlpipe.models.stock_model_io import save_stock_model
 from dlpipe.serving.forecast import next_day_forecast
+from dlpipe.serving.pyfunc import register_face_model, register_recommender, register_stock_model
 from dlpipe.training.stock_forecast import forecast
 
 pytestmark = pytest.mark.slow
@@ -40,21 +43,26 @@ def assert_clean_error(done, code: int, starts: str) -> None:
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
 
 
+@pytest.fixture(autouse=True)
+def _project_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console script (no MLFLOW_ variables) reads the project's own tracking store."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+
 def test_forecast(tmp_path: Path) -> None:
     project = scratch_project(tmp_path / "project")
     done = run_dlpipe("forecast", cwd=project)
     assert_clean_error(
-        done,
-        2,
-        "error: no stock model yet (models/stock_lstm/model.pt): run `make repro` "
-        "(or `dvc repro train_stock_lstm`) first",
+        done, 2, "error: no registered model dlpipe-stock_lstm yet: run `make repro` first"
     )
     csv = write_prices(random_walk_prices(), project / "data/raw/stock_prices.csv")
     cfg = stock_cfg()
-    series = build_dataset(load_prices(csv).frame, cfg.features, cfg.target, cfg.window)
+    frame = load_prices(csv).frame
+    series = build_dataset(frame, cfg.features, cfg.target, cfg.window)
     result = forecast(series, cfg, cpu_training(), 0, None, tmp_path / "checkpoints")
     model = project / "models/stock_lstm/model.pt"
     save_stock_model(model, result.network, result.x_scaler, result.y_scaler, cfg)
+    register_in(project, "stock_lstm", lambda run: register_stock_model(run, model, frame))
     day = next_day_forecast(root=project)
     done = run_dlpipe("forecast", cwd=project)
     assert done.returncode == 0, done.stderr
@@ -74,12 +82,13 @@ def test_recommend(tmp_path: Path) -> None:
     empty = scratch_project(tmp_path / "empty")
     done = run_dlpipe("recommend", "42", cwd=empty)
     assert_clean_error(
-        done,
-        2,
-        "error: no recommender model yet (models/recommender/recommendations.npz): run "
-        "`make repro` (or `dvc repro train_recommender`) first",
+        done, 2, "error: no registered model dlpipe-recommender yet: run `make repro` first"
     )
     project = recommender_project(tmp_path / "project")
+    npz = project / "models/recommender/recommendations.npz"
+    register_in(
+        project, "recommender", lambda run: register_recommender(run, npz, small_titles(), [10])
+    )
     done = run_dlpipe("recommend", "10", "-n", "2", cwd=project)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
@@ -98,9 +107,11 @@ def test_predict_face(tmp_path: Path) -> None:
     assert_clean_error(
         run_dlpipe("predict-face", str(blank), cwd=project),
         2,
-        "error: no face model yet (models/face_cnn/model.pt): run `make repro`",
+        "error: no registered model dlpipe-faces yet: run `make repro` first",
     )
-    save_tiny_face_model(project / "models/face_cnn/model.pt")
+    model = project / "models/face_cnn/model.pt"
+    save_tiny_face_model(model)
+    register_in(project, "faces", lambda run: register_face_model(run, model, blank))
     done = run_dlpipe("predict-face", str(blank), cwd=project)
     assert done.returncode == 1 and done.stdout.startswith(f"{blank}: no usable face (")
     assert done.stderr == ""

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from serving_helpers import PEOPLE, blank_photo, gallery_photos, save_tiny_face_model
+from serving_helpers import (
+    PEOPLE,
+    blank_photo,
+    gallery_photos,
+    register_in,
+    save_tiny_face_model,
+    scratch_project,
+)
 
 from dlpipe import cli
 from dlpipe.serving import ServingError
-from dlpipe.serving.face import predict_face
+from dlpipe.serving.face import FaceClassifier, predict_face, suffix_for
+from dlpipe.serving.pyfunc import encode_image, register_face_model
+from dlpipe.tracking import load_registered_model
 
 
 @pytest.fixture
@@ -82,3 +92,51 @@ def test_extract_settings_that_do_not_fit_are_a_clear_error(tmp_path: Path) -> N
     save_tiny_face_model(odd, padding=3)  # a key this code's FaceExtractConfig does not have
     with pytest.raises(ServingError, match=r"odd\.pt: the stored extract settings do not fit"):
         predict_face(photo, odd, root=tmp_path)
+
+
+def test_the_registered_model_answers_as_the_model_file_does(
+    model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    project = scratch_project(tmp_path / "project")
+    monkeypatch.chdir(project)
+    photo = face_photo()
+    blank = blank_photo(tmp_path / "blank.png")
+    assert register_in(project, "faces", lambda run: register_face_model(run, model, photo)) == "1"
+    capsys.readouterr()  # MLflow's own lines while registering
+    for argv in (["predict-face", str(photo), "--top", "2"], ["predict-face", str(blank)]):
+        by_file = cli.main([*argv, "--model", str(model)]), capsys.readouterr()
+        by_registry = cli.main(argv), capsys.readouterr()
+        assert by_registry == by_file and by_file[1].out
+    assert cli.main(["predict-face", str(photo), "--version", "1"]) == 0
+    assert cli.main(["predict-face", str(photo), "--version", "2"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "error: registered model dlpipe-faces has no version 2 (it has version 1)\n"
+    )
+    # The pyfunc model: base64 image bytes in, the best person and the face box out.
+    pyfunc, _ = load_registered_model(project, "dlpipe-faces")
+    expected = predict_face(photo, model, root=project)
+    request = pd.DataFrame({"image": [encode_image(photo), encode_image(blank), "%%%"]})
+    found, missing, garbage = pyfunc.predict(request).to_dict("records")
+    assert found == {
+        "person": expected.ranked[0][0],
+        "probability": pytest.approx(expected.ranked[0][1]),
+        **dict(zip(("box_x", "box_y", "box_w", "box_h"), expected.box, strict=True)),
+        "no_face": "",
+    }
+    assert missing["person"] == "" and missing["no_face"] == "no face found"
+    assert garbage["no_face"] == "unreadable: the image is not base64-encoded"
+    example = pd.DataFrame(pyfunc.input_example)
+    assert list(example.columns) == ["image"] and example["image"][0] == encode_image(photo)
+
+
+def test_image_bytes_are_read_as_the_file_they_came_from(model: Path, tmp_path: Path) -> None:
+    """A PNG's bytes get a .png name, so no "content is PNG, extension .jpg" note appears."""
+    classifier = FaceClassifier.load(model)
+    blank = blank_photo(tmp_path / "blank.png")
+    from_bytes = classifier.predict_bytes(blank.read_bytes())
+    assert from_bytes.photo == Path("image.png") and from_bytes.notes == ""
+    assert (from_bytes.reason, from_bytes.readable) == (classifier.predict(blank).reason, True)
+    assert suffix_for(b"not an image") == ""
+    unreadable = classifier.predict_bytes(b"not an image")
+    assert not unreadable.found and unreadable.reason.startswith("unreadable")

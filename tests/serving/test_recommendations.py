@@ -6,11 +6,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from serving_helpers import recommender_project, small_recommendations
+from serving_helpers import recommender_project, register_in, small_recommendations, small_titles
 
 from dlpipe import cli
 from dlpipe.serving import ServingError
-from dlpipe.serving.recommendations import load, recommend, save, titled
+from dlpipe.serving.pyfunc import RecommenderModel, register_recommender
+from dlpipe.serving.recommendations import (
+    load,
+    load_titles,
+    recommend,
+    save,
+    save_titles,
+    titled,
+    titles_path,
+)
 
 
 def test_ranks_by_score_and_never_returns_seen_movies() -> None:
@@ -45,19 +54,67 @@ def test_recommend_returns_titled_movies(tmp_path: Path) -> None:
         recommend(5, 2, tmp_path)
 
 
-def test_command_prints_titles_and_rejects_unknown_users(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.chdir(recommender_project(tmp_path))
+def test_titles_round_trip_any_text(tmp_path: Path) -> None:
+    titles = pd.Series({3: 'Seven, "Se7en" (1995)', 1: "Amélie (2001)", 2: ""}, name="title")
+    save_titles(titles, tmp_path / "titles.csv")
+    back = load_titles(tmp_path / "titles.csv")
+    assert back.to_dict() == titles.to_dict()
+    assert titles_path(tmp_path / "r.npz") == tmp_path / "titles.csv"
+
+
+def test_the_pyfunc_model_answers_rows_per_user(tmp_path: Path) -> None:
+    save(small_recommendations(), tmp_path / "r.npz")
+    save_titles(small_titles(), tmp_path / "titles.csv")
+    model = RecommenderModel()
+    model.load({"recommendations": str(tmp_path / "r.npz"), "titles": str(tmp_path / "titles.csv")})
+    answer = model.predict(None, pd.DataFrame({"user": [10, 20], "k": [2, 5]}))
+    assert answer.to_dict("records") == [
+        {"user": 10, "rank": 1, "item": 103, "title": "Movie 103", "score": 4.0},
+        {"user": 10, "rank": 2, "item": 104, "title": "Movie 104", "score": 3.0},
+        {"user": 20, "rank": 1, "item": 101, "title": "Movie 101", "score": 2.0},
+    ]
+    assert len(model.predict(None, pd.DataFrame({"user": [10]}))) == 3  # k: the default 10
+    with pytest.raises(ValueError, match="unknown user id 7: ids run from 10 to 20"):
+        model.predict(None, pd.DataFrame({"user": [7]}))
+    with pytest.raises(ValueError, match="k must be from 1 to 50, got 51"):
+        model.predict(None, pd.DataFrame({"user": [10], "k": [51]}))
+
+
+def test_command_reads_the_registered_model(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    project = recommender_project(tmp_path)
+    monkeypatch.chdir(project)
+    assert cli.main(["recommend", "10"]) == 2
+    assert capsys.readouterr().err == (
+        "error: no registered model dlpipe-recommender yet: run `make repro` first\n"
+    )
+    npz = project / "models/recommender/recommendations.npz"
+    renamed = small_titles().map(lambda title: f"{title} (v2)")
+    for titles in (small_titles(), renamed):
+        register_in(
+            project, "recommender", lambda run, t=titles: register_recommender(run, npz, t, [10])
+        )
+    assert (npz.parent / "titles.csv").is_file()
     assert cli.main(["recommend", "10", "-n", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "1. Movie 103" in out and "2. Movie 104" in out and "stacked" in out
+    assert capsys.readouterr().out.splitlines() == [
+        "Top 2 unseen movies for user 10 (stacked):",
+        " 1. Movie 103 (v2)  [movie 103, predicted 4.00]",
+        " 2. Movie 104 (v2)  [movie 104, predicted 3.00]",
+    ]
+    assert cli.main(["recommend", "10", "-n", "1", "--version", "1"]) == 0
+    assert " 1. Movie 103  [movie 103, predicted 4.00]" in capsys.readouterr().out
     assert cli.main(["recommend", "5"]) == 2
     assert capsys.readouterr().err == "error: unknown user id 5: ids run from 10 to 20\n"
+    assert cli.main(["recommend", "10", "--version", "3"]) == 2
+    assert capsys.readouterr().err == (
+        "error: registered model dlpipe-recommender has no version 3 (it has versions 1 to 2)\n"
+    )
 
 
 @pytest.mark.parametrize(
     "missing", ["models/recommender/recommendations.npz", "data/raw/movielens"]
 )
-def test_no_model_yet_says_what_to_run(tmp_path, monkeypatch, capsys, missing: str) -> None:
+def test_no_files_yet_says_what_to_run(tmp_path, missing: str) -> None:
     recommender_project(tmp_path)
     target = tmp_path / missing
     if target.is_dir():
@@ -66,21 +123,18 @@ def test_no_model_yet_says_what_to_run(tmp_path, monkeypatch, capsys, missing: s
         target.rmdir()
     else:
         target.unlink()
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["recommend", "10"]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err == (
-        f"error: no recommender model yet ({missing}): run `make repro` "
-        "(or `dvc repro train_recommender`) first\n"
+    with pytest.raises(ServingError) as error:
+        recommend(10, 2, tmp_path)
+    assert str(error.value) == (
+        f"no recommender model yet ({missing}): run `make repro` "
+        "(or `dvc repro train_recommender`) first"
     )
 
 
-def test_a_corrupt_recommendations_file_is_named(tmp_path, monkeypatch, capsys) -> None:
+def test_a_corrupt_recommendations_file_is_named(tmp_path) -> None:
     recommender_project(tmp_path)
     (tmp_path / "models/recommender/recommendations.npz").write_text("junk", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["recommend", "10"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: models/recommender/recommendations.npz is not a recommend")
-    assert "Traceback" not in err
+    with pytest.raises(
+        ServingError, match=r"^models/recommender/recommendations\.npz is not a rec"
+    ):
+        recommend(10, 2, tmp_path)

@@ -6,9 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
-from serving_helpers import cpu_training, random_walk_prices, stock_cfg, write_prices
+from serving_helpers import (
+    cpu_training,
+    random_walk_prices,
+    register_in,
+    scratch_project,
+    stock_cfg,
+    write_prices,
+)
 
 from dlpipe import cli
 from dlpipe.data.stock_windows import Scaler, build_dataset, split_chronological
@@ -17,6 +25,8 @@ from dlpipe.models.components.lstm import LSTMRegressor
 from dlpipe.models.stock_model_io import StockModelError, load_stock_model, save_stock_model
 from dlpipe.serving import ServingError
 from dlpipe.serving.forecast import next_day_forecast
+from dlpipe.serving.pyfunc import register_stock_model
+from dlpipe.tracking import load_registered_model
 from dlpipe.training.stock_forecast import forecast
 
 SCALAR = Scaler(np.float64(0.0), np.float64(1.0))
@@ -168,3 +178,32 @@ def test_save_refuses_a_config_that_does_not_describe_the_network(tmp_path: Path
     with pytest.raises(ValueError, match="hidden_size 4"):
         save_stock_model(tmp_path / "b.pt", net, scaler, SCALAR, two)
     assert not list(tmp_path.iterdir())
+
+
+def test_the_registered_model_forecasts_as_the_model_file_does(
+    trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    project = scratch_project(tmp_path / "project")
+    frame, model_path, cfg = trained["frame"], trained["model_path"], trained["cfg"]
+    write_prices(frame, project / "data/raw/stock_prices.csv")
+    register_in(project, "stock_lstm", lambda run: register_stock_model(run, model_path, frame))
+    capsys.readouterr()  # MLflow's own lines while registering
+    monkeypatch.chdir(project)
+    by_registry = cli.main(["forecast"]), capsys.readouterr()
+    by_file = cli.main(["forecast", "--model", str(model_path)]), capsys.readouterr()
+    assert by_registry == by_file and by_file[0] == 0 and "forecast" in by_file[1].out
+    assert cli.main(["forecast", "--version", "2"]) == 2
+    assert capsys.readouterr().err == (
+        "error: registered model dlpipe-stock_lstm has no version 2 (it has version 1)\n"
+    )
+    # The pyfunc model: the recent days in, the next day's forecast and persistence out.
+    pyfunc, _ = load_registered_model(project, "dlpipe-stock_lstm")
+    example = pd.DataFrame(pyfunc.input_example)
+    columns = list(dict.fromkeys([*cfg.features, "close" if cfg.target != "open" else "open"]))
+    assert list(example.columns) == columns and len(example) == cfg.window
+    day = next_day_forecast(model_path, project / "data/raw/stock_prices.csv", root=project)
+    (answer,) = pyfunc.predict(frame.reset_index(drop=True)).to_dict("records")
+    assert answer == {"forecast": pytest.approx(day.forecast), "persistence": day.persistence}
+    with pytest.raises(ValueError, match=f"2 days; the model needs the last {cfg.window}"):
+        pyfunc.predict(frame.iloc[-2:].reset_index(drop=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,20 @@ def test_patience_adds_early_stopping_on_the_monitored_metric(cpu_training) -> N
     assert stopper.monitor == "val/rmse" and stopper.patience == 4
     plain = build_trainer(cpu_training, seed=0, max_epochs=1)
     assert not [c for c in plain.callbacks if isinstance(c, EarlyStopping)]
+
+
+def test_devices_strategy_precision_and_nodes_come_from_params(cpu_training, monkeypatch) -> None:
+    """The project's defaults keep one process at Lightning's default precision (results on CPU
+    unchanged); DDP settings reach the Trainer as given (building it launches nothing)."""
+    plain = build_trainer(cpu_training, seed=0, max_epochs=1)
+    assert type(plain.strategy).__name__ == "SingleDeviceStrategy"
+    assert plain.precision == "32-true" and plain.num_devices == 1 and plain.num_nodes == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "")  # so that monkeypatch restores it afterwards
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    ddp = cpu_training.replace(devices=2, strategy="ddp", precision="bf16-mixed", num_nodes=2)
+    trainer = build_trainer(ddp, seed=0, max_epochs=1)
+    assert type(trainer.strategy).__name__ == "DDPStrategy"
+    assert trainer.precision == "bf16-mixed"
+    assert (trainer.num_devices, trainer.num_nodes, trainer.world_size) == (2, 2, 4)
+    # Each DDP process keeps `cpu_threads` (Lightning's launcher would pick cpu_count / processes).
+    assert os.environ["OMP_NUM_THREADS"] == str(cpu_training.cpu_threads)

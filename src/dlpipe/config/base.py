@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
     Strict,
     StrictBool,
     StrictStr,
+    WithJsonSchema,
     WrapSerializer,
 )
 from pydantic_core import PydanticCustomError
@@ -97,14 +98,21 @@ ReadOnlyMap = Annotated[
 """A mapping callers cannot change, in YAML order (results depend on the order)."""
 
 
-def _int_or_str(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise PydanticCustomError("int_or_str", "expected an integer or a string")
-    return value
+def _devices(value: Any) -> Any:
+    if value == "auto" or (
+        isinstance(value, int) and not isinstance(value, bool) and (value >= 1 or value == -1)
+    ):
+        return value
+    message = 'must be an integer >= 1, -1 (every device) or "auto" (got {got})'
+    raise PydanticCustomError("devices", message, {"got": repr(value)})
 
 
-Devices = Annotated[int | str, BeforeValidator(_int_or_str)]
-"""Lightning's `devices`: a count or a string such as "auto"; one error, not one per option."""
+Devices = Annotated[
+    int | Literal["auto"],
+    BeforeValidator(_devices),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"enum": [-1, "auto"]}]}),
+]
+"""Lightning's `devices`: how many per node (>= 1), -1 for all of them, or "auto"; one error."""
 
 
 def _two_items(value: Any) -> Any:

@@ -120,7 +120,6 @@ _EXPECTED = {
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "string_type": "a string",
-    "int_or_str": "an integer or a string",
 }
 _BOUNDS = {
     "greater_than": (">", "gt"),

@@ -28,17 +28,33 @@ from dlpipe.config.base import (
 )
 from dlpipe.config.optimizers import OptimizerHyper, OptimizerName, OptimizerSet
 
+Strategy = Literal["auto", "ddp", "ddp_find_unused_parameters_true"]
+"""Lightning strategies a stage can run under. Not `ddp_spawn`: its workers' callbacks (the
+epoch history every report draws) never reach the main process. `auto` takes DDP for several
+devices or nodes."""
+
+Precision = Literal["32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true"]
+"""Lightning's precision strings ("32-true" is its default; "16-mixed" needs a CUDA GPU: on CPU
+Lightning falls back to bf16-mixed)."""
+
 
 class TrainingConfig(Section):
-    """Trainer settings shared by every family."""
+    """Trainer settings shared by every family (docs/operations.md: one GPU or many).
+
+    The last three default to Lightning's own defaults, so older params files and saved settings
+    still load; params.yaml sets them all.
+    """
 
     accelerator: NonEmptyStr
-    devices: Devices
+    devices: Devices  # per node: a count, -1 (all) or "auto"
     cpu_threads: Count0  # 0 = torch's default (all cores)
     deterministic: Bool
     progress_bar: Bool
     num_workers: Count0
     log_every_n_steps: Count
+    strategy: Strategy = "auto"
+    precision: Precision = "32-true"
+    num_nodes: Count = 1
 
 
 # --- optimizers -------------------------------------------------------------------------------

@@ -8,6 +8,9 @@ training row and score the held-out ratings of that row, so one module serves bo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import torch
 
 from dlpipe.data.tensor_data import Batch, TensorPairs
@@ -45,26 +48,35 @@ class AutoencoderModule(SplitModule):
     Logs `{split}/loss` (the objective, pooled over observed entries) and `{split}/rmse` (pooled
     over observed entries, predictions clipped to `rating_range`) once per epoch. Input
     corruption belongs to the network (`corruption`), which applies it in training mode only.
+    `rebuild`: what a checkpoint passes instead of the network and factory (see SplitModule).
     """
 
     def __init__(
         self,
-        network: MirroredAutoencoder,
-        optimizer_factory: OptimizerFactory,
+        network: MirroredAutoencoder | None = None,
+        optimizer_factory: OptimizerFactory | None = None,
         sparsity_weight: float = 0.0,
         sparsity_target: float = 0.05,
         l2: float = 0.0,
-        rating_range: tuple[float, float] = (1.0, 5.0),
+        rating_range: Sequence[float] = (1.0, 5.0),
+        **rebuild: Any,
     ) -> None:
         if sparsity_weight < 0 or l2 < 0:
             raise ValueError(f"sparsity_weight and l2 must be >= 0, got {sparsity_weight}, {l2}")
         if not 0.0 < sparsity_target < 1.0:
             raise ValueError(f"sparsity_target must be in (0, 1), got {sparsity_target}")
-        super().__init__(network, optimizer_factory)
+        low, high = (float(value) for value in rating_range)
+        own = {
+            "sparsity_weight": float(sparsity_weight),
+            "sparsity_target": float(sparsity_target),
+            "l2": float(l2),
+            "rating_range": [low, high],
+        }
+        super().__init__(network, optimizer_factory, hparams=own, **rebuild)
         self.sparsity_weight = sparsity_weight
         self.sparsity_target = sparsity_target
         self.l2 = l2
-        self.rating_range = rating_range
+        self.rating_range = (low, high)
         self.epoch_means = EpochMeans(("loss", "rmse"), roots=("rmse",))
 
     def _weight_norm(self) -> torch.Tensor:

@@ -6,6 +6,8 @@ Swapping the factory is all the optimizer comparison changes, so every other det
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -17,10 +19,18 @@ from dlpipe.optim.factory import OptimizerFactory
 
 
 class ClassifierModule(SplitModule):
-    """Cross-entropy training; logs `{split}/loss` and `{split}/acc` once per epoch."""
+    """Cross-entropy training; logs `{split}/loss` and `{split}/acc` once per epoch.
 
-    def __init__(self, network: nn.Module, optimizer_factory: OptimizerFactory) -> None:
-        super().__init__(network, optimizer_factory)
+    `rebuild`: what a checkpoint passes instead of the network and factory (see SplitModule).
+    """
+
+    def __init__(
+        self,
+        network: nn.Module | None = None,
+        optimizer_factory: OptimizerFactory | None = None,
+        **rebuild: Any,
+    ) -> None:
+        super().__init__(network, optimizer_factory, **rebuild)
         self.epoch_means = EpochMeans(("loss", "acc"))
 
     def _step(self, batch: Batch, batch_idx: int, split: str) -> torch.Tensor:

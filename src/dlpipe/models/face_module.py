@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -19,17 +22,27 @@ class FaceClassifierModule(SplitModule):
 
     `class_weights` (one per class) weight the cross-entropy in every split, so the validation
     loss that early stopping watches measures the same objective that training minimises.
-    Augmentation draws from the global RNG, which the Trainer seeds.
+    Augmentation draws from the global RNG, which the Trainer seeds. `rebuild`: what a
+    checkpoint passes instead of the network and factory (see SplitModule).
     """
 
     def __init__(
         self,
-        network: nn.Module,
-        optimizer_factory: OptimizerFactory,
-        class_weights: torch.Tensor | None = None,
-        augment: FaceAugment | None = None,
+        network: nn.Module | None = None,
+        optimizer_factory: OptimizerFactory | None = None,
+        class_weights: torch.Tensor | Sequence[float] | None = None,
+        augment: FaceAugment | Mapping[str, Any] | None = None,
+        **rebuild: Any,
     ) -> None:
-        super().__init__(network, optimizer_factory)
+        if class_weights is not None and not isinstance(class_weights, torch.Tensor):
+            class_weights = torch.tensor([float(w) for w in class_weights], dtype=torch.float32)
+        if augment is not None and not isinstance(augment, FaceAugment):
+            augment = FaceAugment(**augment)
+        own = {
+            "class_weights": None if class_weights is None else class_weights.tolist(),
+            "augment": None if augment is None else augment.model_dump(mode="json"),
+        }
+        super().__init__(network, optimizer_factory, hparams=own, **rebuild)
         self.register_buffer("class_weights", class_weights)
         self.augment = augment if augment is not None and augment_active(augment) else None
         self.epoch_means = EpochMeans(("loss", "acc"))

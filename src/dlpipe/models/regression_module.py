@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -13,10 +15,18 @@ from dlpipe.optim.factory import OptimizerFactory
 
 
 class RegressionModule(SplitModule):
-    """Mean squared error on (scaled) targets; logs `{split}/loss` once per epoch."""
+    """Mean squared error on (scaled) targets; logs `{split}/loss` once per epoch.
 
-    def __init__(self, network: nn.Module, optimizer_factory: OptimizerFactory) -> None:
-        super().__init__(network, optimizer_factory)
+    `rebuild`: what a checkpoint passes instead of the network and factory (see SplitModule).
+    """
+
+    def __init__(
+        self,
+        network: nn.Module | None = None,
+        optimizer_factory: OptimizerFactory | None = None,
+        **rebuild: Any,
+    ) -> None:
+        super().__init__(network, optimizer_factory, **rebuild)
         self.epoch_means = EpochMeans(("loss",))
 
     def _step(self, batch: Batch, batch_idx: int, split: str) -> torch.Tensor:

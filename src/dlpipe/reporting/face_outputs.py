@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from dlpipe.reporting.tables import wide_csv
 from dlpipe.vision.sheets import contact_sheet
 
 FIGURES = ("confusion_cnn.png", "confusion_eigenfaces.png", "learning_curves.png", "eigenfaces.png")
-OUTPUTS = ("metrics.json", "report.md", "learning_curves.csv", *FIGURES)
+OUTPUTS = ("details.json", "report.md", "learning_curves.csv", "test_predictions.csv", *FIGURES)
 EIGENFACES_SHOWN = 16
 
 
@@ -40,10 +42,16 @@ def write_face_outputs(
     eigenfaces: Sequence[np.ndarray],
     classes: tuple[str, ...],
     description: str,
+    test_predictions: Mapping[str, Sequence[int]],
+    test_labels: Sequence[int],
     targets: Mapping[str, Path],
 ) -> None:
-    """`scores`: model -> split -> classification report; `targets`: each of OUTPUTS -> path."""
-    write_json(targets["metrics.json"], dict(metrics))
+    """`scores`: model -> split -> classification report; `test_predictions`: model -> class
+    index per test photo (for DVC's confusion template); `targets`: each of OUTPUTS -> path."""
+    write_json(targets["details.json"], dict(metrics))
+    table = {"actual": [classes[i] for i in test_labels]}
+    table |= {model: [classes[i] for i in labels] for model, labels in test_predictions.items()}
+    write_text(targets["test_predictions.csv"], _csv(table))
     for model, by_split in scores.items():
         plot_confusion(
             np.asarray(by_split["test"]["confusion"]),
@@ -69,13 +77,22 @@ def write_face_outputs(
 
 def write_skipped_outputs(reason: str, targets: Mapping[str, Path], model_dir: Path) -> None:
     """Every declared output exists, and each says why there is nothing in it."""
-    write_json(targets["metrics.json"], skipped_metrics(reason))
+    write_json(targets["details.json"], skipped_metrics(reason))
     write_text(targets["report.md"], skipped_markdown(reason))
     write_text(targets["learning_curves.csv"], "epoch,train_loss,val_loss\n")
+    write_text(targets["test_predictions.csv"], "actual,cnn,eigenfaces\n")
     blank = contact_sheet([], [], 1)
     for name in FIGURES:
         write_png(targets[name], blank)
     write_text(model_dir / "SKIPPED.txt", reason + "\n")
+
+
+def _csv(columns: Mapping[str, Sequence[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*columns.values(), strict=True))
+    return out.getvalue()
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dlpipe.reporting.tables import markdown_table
+from dlpipe.reporting.tables import figures, markdown_table
 
 # Published anchors (different data, same kind of comparison); see docs/DESIGN.md.
 PUBLISHED = (
@@ -38,7 +38,8 @@ def face_markdown(
         for person in classes
     }
     cnn, base = scores["cnn"]["test"], scores["eigenfaces"]["test"]
-    ahead = "ahead of" if metrics["cnn_beats_eigenfaces"] else "not ahead of"
+    in_front = (cnn["accuracy"], cnn["macro_f1"]) > (base["accuracy"], base["macro_f1"])
+    ahead = "ahead of" if in_front else "not ahead of"
     verdict = (
         f"On the held-out test split the CNN is **{ahead}** "
         f"the Eigenfaces + SVM baseline: accuracy {cnn['accuracy']:.3f} against "
@@ -55,6 +56,7 @@ def face_markdown(
             if test["p_value"] < 0.05
             else ": on this few photos the gap is **not significant** at the 5% level."
         )
+        + f" Verdict: **{metrics['verdict']}**."
     )
     n_test = sum(int(scores["cnn"]["test"]["per_class"][p]["support"]) for p in classes)
     lines = [
@@ -71,9 +73,18 @@ def face_markdown(
         "## Per person (test split)",
         "",
         markdown_table("person", per_person),
-        "Confusion matrices: `confusion_cnn.png`, `confusion_eigenfaces.png` (rows: true person). "
-        "Eigenfaces: `eigenfaces.png`. Contact sheets of every crop and every rejected photo: "
-        "`sheets/`.",
+        "## Figures",
+        "",
+        *figures(
+            {
+                "confusion_cnn.png": "CNN: confusion matrix on the test split (rows: true person)",
+                "confusion_eigenfaces.png": "Eigenfaces + SVM: confusion matrix on the test split",
+                "learning_curves.png": "CNN training and validation loss per epoch",
+                "eigenfaces.png": "The first eigenfaces (principal components of the crops)",
+                "sheets/rejected.png": "Photos the extraction rejected, with the reason",
+            }
+        ),
+        "Contact sheets of every accepted crop, per person: `sheets/`.",
         "",
         "## Published anchors",
         "",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from dlpipe.atomic import write_json, write_text
+from dlpipe.evaluation.verdicts import verdict, verdict_words
 from dlpipe.reporting.curves import plot_curves
 from dlpipe.reporting.forecast_plots import plot_errors, plot_forecast
 from dlpipe.reporting.forecast_report import forecast_markdown
@@ -21,7 +22,7 @@ OUTPUTS = (
     "forecast.png",
     "errors.png",
     "learning_curves.png",
-    "metrics.json",
+    "details.json",
     "report.md",
 )
 
@@ -88,6 +89,6 @@ def write_forecast_outputs(
         ]
     values["dm_p_value_lstm_vs_persistence"] = dm_p_value if math.isfinite(dm_p_value) else None
     ratio = metrics["lstm"]["rmse_ratio_to_persistence"]
-    values["lstm_beats_persistence"] = bool(np.isfinite(ratio) and ratio < 1.0)
-    write_json(targets["metrics.json"], values)
+    values["verdict"] = verdict_words(verdict(dm_p_value, bool(ratio < 1.0)))
+    write_json(targets["details.json"], values)
     write_text(targets["report.md"], forecast_markdown(metrics, dm_p_value, description, blocks))

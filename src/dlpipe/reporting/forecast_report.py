@@ -5,28 +5,30 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from dlpipe.reporting.tables import markdown_table
+from dlpipe.evaluation.verdicts import SIGNIFICANTLY_BETTER, SIGNIFICANTLY_WORSE
+from dlpipe.evaluation.verdicts import verdict as verdict_code
+from dlpipe.reporting.tables import figures, markdown_table
 
 
 def verdict(metrics: Mapping[str, Mapping[str, float]], p_value: float) -> str:
-    """The LSTM's RMSE as a ratio to persistence's on the same days, and whether the gap is
-    distinguishable from noise (Diebold-Mariano p-value, 5% level)."""
+    """The LSTM's RMSE as a ratio to persistence's on the same days, and which of three outcomes
+    the Diebold-Mariano test allows: significantly better, no significant difference, worse."""
     ratio = metrics["lstm"]["rmse_ratio_to_persistence"]
     if not math.isfinite(ratio):
         return "The LSTM could not be compared with persistence (persistence was exact)."
-    significance = (
-        f"the difference is significant (Diebold-Mariano p = {p_value:.3g})"
-        if p_value < 0.05
-        else f"the difference is within noise (Diebold-Mariano p = {p_value:.3g})"
+    outcome = verdict_code(p_value, ratio < 1.0)
+    side = "lower" if ratio < 1.0 else "higher"
+    gap = (
+        f"its RMSE is {ratio:.4f} x persistence's on the same test days "
+        f"({100 * abs(1 - ratio):.2f}% {side}; Diebold-Mariano p = {p_value:.3g})"
     )
-    if ratio < 1.0:
-        return (
-            f"The LSTM beats persistence: its RMSE is {ratio:.4f} x persistence's on the same "
-            f"test days ({100 * (1 - ratio):.2f}% lower); {significance}."
-        )
+    if outcome == SIGNIFICANTLY_BETTER:
+        return f"The LSTM is significantly better than persistence: {gap}."
+    if outcome == SIGNIFICANTLY_WORSE:
+        return f"The LSTM is significantly worse than persistence: {gap}."
     return (
-        f"The LSTM does NOT beat persistence: its RMSE is {ratio:.4f} x persistence's on the "
-        f"same test days ({100 * (ratio - 1):.2f}% higher); {significance}."
+        f"No significant difference between the LSTM and persistence: {gap}. The LSTM does "
+        "NOT beat persistence beyond noise."
     )
 
 
@@ -60,4 +62,16 @@ def forecast_markdown(
             "",
             markdown_table("block", ratios),
         ]
-    return "\n".join(lines) + "\n"
+    lines += [
+        "",
+        "## Figures",
+        "",
+        *figures(
+            {
+                "forecast.png": "Next-day price on the test days: actual, LSTM and persistence",
+                "errors.png": "Forecast errors on the test days, per model",
+                "learning_curves.png": "LSTM training and validation loss (scaled MSE) per epoch",
+            }
+        ),
+    ]
+    return "\n".join(lines)

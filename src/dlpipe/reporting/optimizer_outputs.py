@@ -22,7 +22,7 @@ def write_comparison(
     targets: Mapping[str, Path],
 ) -> None:
     """`rows`: name, test/acc, test/loss, seconds, error per optimizer. `targets` maps each
-    output name (the CSVs, loss_curves.png, comparison.md, compare_metrics.json) to its path."""
+    output name (the CSVs, loss_curves.png, comparison.md, comparison.json) to its path."""
     for file_name, key in CURVE_FILES.items():
         columns = {name: history.get(key, ()) for name, history in curves.items()}
         write_text(targets[file_name], wide_csv("epoch", columns, start=1))
@@ -37,13 +37,14 @@ def write_comparison(
     ]
     write_text(targets["comparison.md"], comparison_markdown(page_rows, epochs, hidden_sizes))
     write_json(
-        targets["compare_metrics.json"],
+        targets["comparison.json"],
         {
             str(row["name"]): {
                 "test/loss": _finite(float(row["test/loss"])),  # type: ignore[arg-type]
-                "test/acc": _finite(float(row["test/acc"])),  # type: ignore[arg-type]
+                "test/accuracy": _finite(float(row["test/acc"])),  # type: ignore[arg-type]
+                "val/accuracy": _finite(float(row["val/acc"])),  # type: ignore[arg-type]
                 "train/seconds": round(float(row["seconds"]), 2),  # type: ignore[arg-type]
-                "diverged": row["error"] is not None,
+                "error": row["error"],
             }
             for row in rows
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from dlpipe.reporting.tables import markdown_table
+from dlpipe.reporting.tables import figures, markdown_table
 
 BASELINE = "sgd"
 PUBLISHED = (
@@ -38,6 +38,8 @@ def comparison_markdown(
     }
     finished = [row for row in ranked if math.isfinite(_number(row["test/acc"]))]
     best = str(finished[0]["name"]) if finished else "none (all diverged)"
+    by_val = [row for row in rows if math.isfinite(_number(row.get("val/acc", math.nan)))]
+    chosen = str(max(by_val, key=lambda r: _number(r["val/acc"]))["name"]) if by_val else best
     shape = "-".join(str(size) for size in (784, *hidden_sizes, 10))
     return "\n".join(
         [
@@ -48,10 +50,34 @@ def comparison_markdown(
             f"Baseline: plain `{BASELINE}`.",
             "",
             markdown_table("optimizer", table),
-            f"Best test accuracy: **{best}**.",
+            f"Best test accuracy: **{best}**. The model the headline compares with plain "
+            f"`{BASELINE}` (and the registry keeps) is the one with the best validation accuracy: "
+            f"**{chosen}**.",
             "",
             f"Published: {PUBLISHED}",
             "",
+            *figures(
+                {"loss_curves.png": "Training and validation loss per epoch, every optimizer"}
+            ),
+            "Paths on 2-D test surfaces (animated): `trace_table.md`.",
+            "",
+        ]
+    )
+
+
+def trace_page(steps: Mapping[str, Mapping[str, object]]) -> str:
+    """Steps to tolerance per surface and optimizer (or why not), then each surface's animation."""
+    return "\n".join(
+        [
+            "# Optimizers on 2-D test surfaces",
+            "",
+            markdown_table("steps to tolerance", steps),
+            *figures(
+                {
+                    f"trajectories/{surface}.gif": f"Every optimizer on {surface}"
+                    for surface in steps
+                }
+            ),
         ]
     )
 

@@ -38,9 +38,9 @@ def write_recommender_outputs(
     description: str,
     targets: Mapping[str, Path],
 ) -> None:
-    """`curves` per autoencoder; `targets`: metrics.json, learning_curves.csv/.png, report.md."""
+    """`curves` per autoencoder; `targets`: details.json, learning_curves.csv/.png, report.md."""
     write_json(
-        targets["metrics.json"],
+        targets["details.json"],
         {
             m: {k: (v if math.isfinite(v) else None) for k, v in row.items()}
             for m, row in metrics.items()

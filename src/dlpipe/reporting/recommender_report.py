@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from dlpipe.reporting.tables import markdown_table
+from dlpipe.reporting.tables import figures, markdown_table
 
 # Same data (MovieLens 100k), same metric (pooled RMSE); protocols differ, as noted.
 PUBLISHED = {
@@ -52,6 +52,7 @@ def recommender_markdown(
         + "; ".join(f"{name} {value}" for name, value in PUBLISHED.items())
         + ". The course's stacked AE reports a per-user loss of about 0.955 on u1.test.",
         "",
+        *figures({"learning_curves.png": "Autoencoders: masked RMSE per epoch (train, val)"}),
         f"## Recommendations ({best}, chosen on validation ratings)",
         "",
     ]

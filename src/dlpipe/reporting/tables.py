@@ -43,3 +43,11 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}" if math.isfinite(value) else ""
     return str(value)
+
+
+def figures(entries: Mapping[str, str]) -> list[str]:
+    """Markdown lines embedding each image (path relative to the page -> caption)."""
+    lines = []
+    for path, caption in entries.items():
+        lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+    return lines

@@ -2,12 +2,15 @@
 
 The photo goes through the same detector, crop and model as training: the extraction settings
 are read from the model file, not from params.yaml, so a later params change cannot skew them.
+`FaceClassifier` is that model loaded once; the registered pyfunc model (`dlpipe-faces`) and
+`dlpipe predict-face` both answer through it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -19,6 +22,7 @@ from dlpipe.models.face_model_io import FaceModelError, load_face_model
 from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
 from dlpipe.vision.detection import FaceDetector
 from dlpipe.vision.extraction import Photo, extract_one
+from dlpipe.vision.images import EXTENSIONS, ImageTooLargeError, read_header
 
 log = logging.getLogger(__name__)
 
@@ -61,27 +65,71 @@ def predict_face(
             f"no face model yet ({shown(model_path, root)}): "
             f"{REPRO_ADVICE.format(stage='train_face_cnn')}"
         )
-    log.info("loading the face model %s", model_path)
+    return FaceClassifier.load(model_path).predict(photo)
+
+
+@dataclass(frozen=True, eq=False)
+class FaceClassifier:
+    """A loaded face model with the detector of the extraction settings it was trained with."""
+
+    network: torch.nn.Module
+    classes: tuple[str, ...]
+    cfg: FaceExtractConfig
+    detector: FaceDetector
+
+    @classmethod
+    def load(cls, model_path: Path) -> FaceClassifier:
+        """The model file written by the train_face_cnn stage (`save_face_model`)."""
+        log.info("loading the face model %s", model_path)
+        try:
+            network, classes, meta = load_face_model(model_path)
+            cfg = FaceExtractConfig(**meta["extract"])
+        except FaceModelError as exc:
+            raise ServingError(str(exc)) from exc
+        except KeyError as exc:
+            raise ServingError(
+                f"{model_path}: no {exc} settings stored; retrain the face CNN"
+            ) from exc
+        except (TypeError, ValueError) as exc:
+            raise ServingError(
+                f"{model_path}: the stored extract settings do not fit this code ({exc}); "
+                "retrain the face CNN"
+            ) from exc
+        return cls(network, classes, cfg, FaceDetector(cfg))
+
+    def predict(self, photo: Path) -> FacePrediction:
+        """Detect, crop and classify the face in the image file `photo`."""
+        if not photo.is_file():
+            raise ServingError(f"{photo}: no such file")
+        log.info("detecting a face with the model's extraction settings: %s", self.cfg)
+        outcome = extract_one(Photo(photo, "", "photo"), self.cfg, self.detector)
+        if outcome.crop is None:
+            return FacePrediction(
+                photo, [], None, outcome.notes, outcome.reason, bool(outcome.width)
+            )
+        with torch.no_grad():
+            logits = self.network(images_to_tensor(outcome.crop[None]))
+            probs = torch.softmax(logits, dim=1)[0]
+        ranked = sorted(zip(self.classes, probs.tolist(), strict=True), key=lambda p: -p[1])
+        box = tuple(int(v) for v in outcome.box) if outcome.box else None
+        return FacePrediction(photo, ranked, box, outcome.notes, "", True)
+
+    def predict_bytes(self, data: bytes) -> FacePrediction:
+        """`predict` for an image file's bytes (JPEG, PNG, ...): they are written to a temporary
+        file named for their format, so reading them is exactly the extraction stage's."""
+        with tempfile.TemporaryDirectory(prefix="dlpipe-face-") as folder:
+            photo = Path(folder) / f"image{suffix_for(data)}"
+            photo.write_bytes(data)
+            result = self.predict(photo)
+        return replace(result, photo=Path(photo.name))
+
+
+def suffix_for(data: bytes) -> str:
+    """The usual file extension of the image format `data` is in ("" when unknown)."""
     try:
-        network, classes, meta = load_face_model(model_path)
-        cfg = FaceExtractConfig(**meta["extract"])
-    except FaceModelError as exc:
-        raise ServingError(str(exc)) from exc
-    except KeyError as exc:
-        raise ServingError(f"{model_path}: no {exc} settings stored; retrain the face CNN") from exc
-    except (TypeError, ValueError) as exc:
-        raise ServingError(
-            f"{model_path}: the stored extract settings do not fit this code ({exc}); retrain "
-            "the face CNN"
-        ) from exc
-    if not photo.is_file():
-        raise ServingError(f"{photo}: no such file")
-    log.info("detecting a face with the model's extraction settings: %s", cfg)
-    outcome = extract_one(Photo(photo, "", "photo"), cfg, FaceDetector(cfg))
-    if outcome.crop is None:
-        return FacePrediction(photo, [], None, outcome.notes, outcome.reason, bool(outcome.width))
-    with torch.no_grad():
-        probs = torch.softmax(network(images_to_tensor(outcome.crop[None])), dim=1)[0]
-    ranked = sorted(zip(classes, probs.tolist(), strict=True), key=lambda p: -p[1])
-    box = tuple(int(v) for v in outcome.box) if outcome.box else None
-    return FacePrediction(photo, ranked, box, outcome.notes, "", True)
+        image_format = read_header(Path("image"), data).format
+    except ImageTooLargeError:
+        return ""  # reading the file will say so
+    known = EXTENSIONS.get(image_format, set())
+    usual = f".{image_format.lower()}"
+    return usual if usual in known else min(known, default="")

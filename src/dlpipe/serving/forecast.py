@@ -2,7 +2,8 @@
 
 The last `window` days of the price file go through exactly the preprocessing of training
 (`dlpipe.models.stock_model_io.StockModel.predict`); persistence (tomorrow = today) is shown
-beside it because it is the forecast to beat.
+beside it because it is the forecast to beat. The registered pyfunc model (`dlpipe-stock_lstm`)
+answers through the same `recent_window` and `forecast_window`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from dlpipe import paths
 from dlpipe.datasets import DatasetError
 from dlpipe.datasets.stocks import load_prices
-from dlpipe.models.stock_model_io import StockModelError, load_stock_model
+from dlpipe.models.stock_model_io import StockModel, StockModelError, load_stock_model
 from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
 
 log = logging.getLogger(__name__)
@@ -47,39 +48,32 @@ def default_prices_path(root: Path) -> Path:
 
 
 def next_day_forecast(
-    model_path: Path | None = None, prices_csv: Path | None = None, root: Path | None = None
+    model_path: Path | None = None,
+    prices_csv: Path | None = None,
+    root: Path | None = None,
+    model: StockModel | None = None,
 ) -> NextDay:
     """Forecast the day after the last row of `prices_csv` (a file written by
-    fetch_stock_prices) with the model in `model_path`; both default to the project's."""
+    fetch_stock_prices) with `model`, else the model file `model_path`; the file and the prices
+    default to the project's."""
     root = root or paths.project_root()
-    model_path = _existing(
-        model_path, default_model_path(root), "stock model", "train_stock_lstm", root
-    )
+    if model is None:
+        model_path = _existing(
+            model_path, default_model_path(root), "stock model", "train_stock_lstm", root
+        )
+        model = load_model_file(model_path)
     prices_csv = _existing(
         prices_csv, default_prices_path(root), "price file", "fetch_stock_prices", root
     )
-    log.info("loading the stock model %s", model_path)
-    try:
-        model = load_stock_model(model_path)
-    except StockModelError as exc:
-        raise ServingError(str(exc)) from exc
     log.info("reading prices from %s", prices_csv)
     try:
         frame = load_prices(prices_csv).frame
     except DatasetError as exc:
         raise ServingError(str(exc)) from exc
-    missing = [name for name in model.features if name not in frame.columns]
-    if missing:
-        raise ServingError(
-            f"{shown(prices_csv, root)}: no column {missing[0]!r}, which the model reads"
-        )
-    if len(frame) < model.window:
-        raise ServingError(
-            f"{shown(prices_csv, root)}: {len(frame)} days; the model needs the last {model.window}"
-        )
-    recent = frame.iloc[-model.window :]
-    windows = np.column_stack([recent[name].to_numpy(np.float64) for name in model.features])
-    reference = float(recent[model.price_column].iloc[-1])
+    try:
+        recent = recent_window(model, frame)
+    except ValueError as exc:
+        raise ServingError(f"{shown(prices_csv, root)}: {exc}") from exc
     log.info(
         "window %s to %s, features %s, target %s%s",
         f"{recent.index[0]:%Y-%m-%d}",
@@ -88,7 +82,7 @@ def next_day_forecast(
         model.target,
         " (as a change from today)" if model.residual else "",
     )
-    predicted = float(model.predict(windows[None], np.array([reference]))[0])
+    predicted, reference = forecast_window(model, recent)
     return NextDay(
         series=_series_label(prices_csv, root),
         last_day=recent.index[-1],
@@ -99,6 +93,39 @@ def next_day_forecast(
         target=model.target,
         window=model.window,
     )
+
+
+def load_model_file(model_path: Path) -> StockModel:
+    log.info("loading the stock model %s", model_path)
+    try:
+        return load_stock_model(model_path)
+    except StockModelError as exc:
+        raise ServingError(str(exc)) from exc
+
+
+def needed_columns(model: StockModel) -> list[str]:
+    """The price columns `model` reads: its features, then the reference price's column."""
+    return list(dict.fromkeys([*model.features, model.price_column]))
+
+
+def recent_window(model: StockModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """The last `window` rows of daily prices (oldest first); ValueError naming a missing column
+    or too few days."""
+    missing = [name for name in needed_columns(model) if name not in frame.columns]
+    if missing:
+        raise ValueError(f"no column {missing[0]!r}, which the model reads")
+    if len(frame) < model.window:
+        raise ValueError(f"{len(frame)} days; the model needs the last {model.window}")
+    return frame.iloc[-model.window :]
+
+
+def forecast_window(model: StockModel, recent: pd.DataFrame) -> tuple[float, float]:
+    """(the next day's price, today's price: the persistence forecast) from the model's last
+    `window` days, exactly as training prepared them (`StockModel.predict`)."""
+    windows = np.column_stack([recent[name].to_numpy(np.float64) for name in model.features])
+    reference = float(recent[model.price_column].iloc[-1])
+    predicted = float(model.predict(windows[None], np.array([reference]))[0])
+    return predicted, reference
 
 
 def _existing(given: Path | None, default: Path, what: str, stage: str, root: Path) -> Path:

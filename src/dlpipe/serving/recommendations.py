@@ -1,7 +1,9 @@
 """Top-N unseen movies per user: computed once by the stage, looked up by the command.
 
-The train_recommender stage ranks (`top_unseen`) and stores (`save`) them; `recommend` reads
-them back for one user, with titles from the fetched MovieLens data.
+The train_recommender stage ranks (`top_unseen`) and stores (`save`) them, and registers them
+with their titles (`titles.csv` beside them) as the model `dlpipe-recommender`, whose
+`Recommender` the `dlpipe recommend` command gets from the registry. `recommend` reads the stage's
+files instead, with titles from the fetched MovieLens data.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
 log = logging.getLogger(__name__)
 
 STORED_PER_USER = 50
+TITLES_NAME = "titles.csv"
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +87,24 @@ def titled(pairs: list[tuple[int, float]], titles: pd.Series) -> list[tuple[int,
     return [(item, str(titles.get(item, f"movie {item}")), score) for item, score in pairs]
 
 
+def titles_path(recommendations_file: Path) -> Path:
+    """Where the titles that go with a recommendations file are kept: beside it."""
+    return recommendations_file.parent / TITLES_NAME
+
+
+def save_titles(titles: pd.Series, path: Path) -> None:
+    """Movie titles by raw item id as a CSV (`item,title`), atomically."""
+    frame = pd.DataFrame({"item": titles.index.astype("int64"), "title": titles.astype(str)})
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8")
+
+
+def load_titles(path: Path) -> pd.Series:
+    """The titles `save_titles` wrote, indexed by item id."""
+    frame = pd.read_csv(path, dtype={"item": "int64", "title": str}, keep_default_na=False)
+    return pd.Series(frame["title"].to_numpy(), index=frame["item"].to_numpy(), name="title")
+
+
 @dataclass(frozen=True)
 class UserRecommendations:
     """What `dlpipe recommend` prints: the model's best unseen movies for one user."""
@@ -91,6 +112,21 @@ class UserRecommendations:
     user: int
     model: str  # the autoencoder that made them (chosen on validation ratings)
     movies: list[tuple[int, str, float]]  # (movie id, title, predicted rating), best first
+
+
+@dataclass(frozen=True, eq=False)
+class Recommender:
+    """Stored recommendations and the titles to show them with: what the registry serves."""
+
+    recs: Recommendations
+    titles: pd.Series
+
+    def recommend(self, user: int, n: int) -> UserRecommendations:
+        """The top `n` (at most STORED_PER_USER) unseen movies for `user`; KeyError naming the
+        valid ids for an unknown user."""
+        return UserRecommendations(
+            user, self.recs.model, titled(self.recs.for_user(user, n), self.titles)
+        )
 
 
 def recommendations_path(root: Path) -> Path:

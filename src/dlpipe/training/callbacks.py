@@ -36,7 +36,11 @@ class StopOnNonFiniteLoss(pl.Callback):
         if loss is None:
             return
         value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
-        if not math.isfinite(value):
+        bad = not math.isfinite(value)
+        if trainer.world_size > 1:
+            # Every process must stop together, or the others wait forever in the next step.
+            bad = trainer.strategy.reduce_boolean_decision(bad, all=False)
+        if bad:
             raise NonFiniteLossError(
                 f"{type(pl_module).__name__}: training loss is {value} at epoch "
                 f"{trainer.current_epoch}, batch {batch_idx} (global step {trainer.global_step}); "

@@ -44,7 +44,13 @@ def fit(
     history_keys: Sequence[str] = ("train/loss", "train/acc", "val/loss", "val/acc"),
 ) -> Fitted:
     """Fit with checkpoints on `monitor` (early stopping after `patience` epochs if given), then
-    validate from the best checkpoint, which loads its weights back into `module`."""
+    validate from the best checkpoint, which loads its weights back into `module`.
+
+    Under DDP every rank calls this with the same arguments; only rank zero writes checkpoints
+    (into its own `checkpoint_dir`: ModelCheckpoint broadcasts rank zero's folder), and every rank
+    restores rank zero's best file, so the ranks must share a filesystem. The history holds what
+    this process logged (rank zero's share of the batches unless the module syncs its metrics).
+    """
     history = EpochHistory(keys=tuple(history_keys))
     trainer = build_trainer(
         training,
@@ -61,8 +67,15 @@ def fit(
     except NonFiniteLossError as exc:
         exc.history = _frozen(history)  # the epochs before it diverged, for the report
         raise
-    trainer.validate(module, datamodule=datamodule, ckpt_path="best", verbose=False)
+    # Rank zero's choice of file for every rank ("best" lets Lightning explain a missing one).
+    best = trainer.strategy.broadcast(_best_path(trainer)) or "best"
+    trainer.validate(module, datamodule=datamodule, ckpt_path=best, verbose=False)
     return Fitted(module=module, history=_frozen(history), trainer=trainer)
+
+
+def _best_path(trainer: pl.Trainer) -> str:
+    callback = trainer.checkpoint_callback
+    return getattr(callback, "best_model_path", "") if callback is not None else ""
 
 
 def _frozen(history: EpochHistory) -> History:

@@ -29,8 +29,11 @@ def build_trainer(
 ) -> pl.Trainer:
     """A seeded Trainer: GPU when present (accelerator "auto"), deterministic where possible.
 
-    `cpu_threads` > 0 caps torch's CPU threads: on a small machine, OpenMP threads that spin
-    while another process holds a core slow small models down by orders of magnitude.
+    Devices, nodes, strategy and precision come from params (`training`); under DDP every process
+    builds the same Trainer (docs/operations.md). `cpu_threads` > 0 caps torch's CPU threads: on a
+    small machine, OpenMP threads that spin while another process holds a core slow small models
+    down by orders of magnitude. Under DDP it is also each process's cap (Lightning's launcher
+    would otherwise give each one cpu_count / processes).
 
     Checkpoints (best by `monitor`, plus last) go to `checkpoint_dir`; None disables them.
     `patience` stops training after that many epochs without a better `monitor`; None never.
@@ -39,6 +42,8 @@ def build_trainer(
     pl.seed_everything(seed, workers=True, verbose=False)
     if cfg.cpu_threads > 0:
         torch.set_num_threads(cfg.cpu_threads)
+        if _may_start_processes(cfg):
+            os.environ.setdefault("OMP_NUM_THREADS", str(cfg.cpu_threads))
     if cfg.deterministic and torch.cuda.is_available():
         # cuBLAS needs this for deterministic matmuls; harmless when already set.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -61,6 +66,9 @@ def build_trainer(
     options: dict[str, Any] = {
         "accelerator": cfg.accelerator,
         "devices": cfg.devices,
+        "num_nodes": cfg.num_nodes,
+        "strategy": cfg.strategy,
+        "precision": cfg.precision,
         "max_epochs": max_epochs,
         "logger": logger if logger is not None else False,
         "callbacks": all_callbacks,
@@ -73,3 +81,8 @@ def build_trainer(
     }
     options.update(overrides)
     return pl.Trainer(**options)
+
+
+def _may_start_processes(cfg: TrainingConfig) -> bool:
+    """Whether the Trainer may run several processes (DDP)."""
+    return cfg.strategy != "auto" or cfg.devices != 1 or cfg.num_nodes > 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dlpipe.atomic import write_json, write_text
 from dlpipe.optim.surfaces import get_surface
 from dlpipe.optim.tracing import trace_surface
-from dlpipe.reporting.tables import markdown_table
+from dlpipe.reporting.optimizer_report import trace_page
 from dlpipe.reporting.trajectory_plots import animate_paths, plot_paths
 from dlpipe.stage import Stage
 
@@ -39,9 +39,9 @@ def trace_optimizers(stage: Stage) -> None:
                 if row["steps"] is not None
             }
         )
-    write_json(stage.out(f"{REPORTS}/trace_metrics.json"), table)
+    write_json(stage.out(f"{REPORTS}/trace.json"), table)
     steps = {
         surface: {o: r["steps"] if r["steps"] is not None else r["status"] for o, r in rows.items()}
         for surface, rows in table.items()
     }
-    write_text(stage.out(f"{REPORTS}/trace_table.md"), markdown_table("steps to tolerance", steps))
+    write_text(stage.out(f"{REPORTS}/trace_table.md"), trace_page(steps))

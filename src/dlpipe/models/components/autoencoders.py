@@ -36,6 +36,7 @@ class MirroredAutoencoder(nn.Module):
     noise, rescaled like dropout so the input's scale matches at evaluation): the denoising AE.
     `dropout` acts on the code in training mode, as in NVIDIA's DeepRec. `encode` and `decode`
     are public so a training module can penalise the code (the sparse AE's KL term).
+    `init_kwargs`: the constructor's arguments, plain values (a checkpoint rebuilds from them).
     """
 
     def __init__(
@@ -57,6 +58,13 @@ class MirroredAutoencoder(nn.Module):
         _check_probability("dropout", dropout)
         _check_probability("corruption", corruption)
         self.corruption = corruption
+        self.init_kwargs: dict[str, Any] = {
+            "n_inputs": int(n_inputs),
+            "hidden": widths,
+            "activation": activation,
+            "dropout": float(dropout),
+            "corruption": float(corruption),
+        }
         self.encoder = self._stack([n_inputs, *widths], activation)
         self.code_dropout = nn.Dropout(dropout)
         decoder_widths = widths[::-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -22,7 +23,8 @@ class FaceCNN(nn.Module):
 
     One block per entry of `channels`: Conv2d with "same" padding [-> BatchNorm2d] -> ReLU ->
     MaxPool2d(2); then Flatten -> (Linear -> ReLU -> Dropout) per entry of `dense` -> Linear.
-    With batch norm the convolutions carry no bias (the norm's shift replaces it).
+    With batch norm the convolutions carry no bias (the norm's shift replaces it). `init_kwargs`:
+    the constructor's arguments, plain values (a checkpoint rebuilds from them).
     """
 
     def __init__(
@@ -52,6 +54,16 @@ class FaceCNN(nn.Module):
                 "channels entries"
             )
         self.in_channels, self.size, self.n_classes = in_channels, size, n_classes
+        self.init_kwargs: dict[str, Any] = {
+            "in_channels": int(in_channels),
+            "size": int(size),
+            "n_classes": int(n_classes),
+            "channels": [int(c) for c in channels],
+            "kernel_size": int(kernel_size),
+            "dense": [int(d) for d in dense],
+            "dropout": float(dropout),
+            "batch_norm": bool(batch_norm),
+        }
         layers: list[nn.Module] = []
         width = in_channels
         for out in channels:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -12,7 +13,8 @@ class LSTMRegressor(nn.Module):
     """LSTM layers (forget/input/output gates, cell state: torch's nn.LSTM) then dense layers.
 
     Input (batch, window, features); output (batch,): a prediction from the last time step's
-    hidden state. Dropout sits between LSTM layers and before each dense layer.
+    hidden state. Dropout sits between LSTM layers and before each dense layer. `init_kwargs`:
+    the constructor's arguments, plain values (a checkpoint rebuilds from them).
     """
 
     def __init__(
@@ -26,6 +28,13 @@ class LSTMRegressor(nn.Module):
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.init_kwargs: dict[str, Any] = {
+            "n_features": int(n_features),
+            "hidden_size": int(hidden_size),
+            "num_layers": int(num_layers),
+            "dropout": float(dropout),
+            "head_sizes": [int(size) for size in head_sizes],
+        }
         if num_layers < 1 or hidden_size < 1:
             raise ValueError(
                 f"need num_layers >= 1 and hidden_size >= 1, got {num_layers}, {hidden_size}"

@@ -1,0 +1,243 @@
+"""The registered models as MLflow pyfunc models: each carries its own pre- and post-processing.
+
+`mlflow models serve` (or `mlflow.pyfunc.load_model`) answers a DataFrame with a DataFrame, with
+the same code the `dlpipe` commands run:
+
+- `FaceModel` (artifact `model`: the face CNN's model.pt, which embeds its extraction settings):
+  column `image` holds base64-encoded image file bytes (JPEG, PNG, ...); each row is answered with
+  `person`, `probability` and the face box `box_x, box_y, box_w, box_h`, or, when no usable face
+  was found, `no_face`: the reason (`person` then empty, the rest 0). Detector and crop are the
+  extraction stage's (`dlpipe.serving.face.FaceClassifier`).
+- `StockForecastModel` (artifact `model`: the stock LSTM's model.pt with its scalers): the recent
+  daily prices, oldest first, at least `window` rows of the columns the model reads; answered
+  with one row: `forecast` (the next day's price) and `persistence` (today's price, the forecast
+  to beat).
+- `RecommenderModel` (artifacts `recommendations` and `titles`): column `user` (MovieLens ids) and
+  optionally `k` (how many, default DEFAULT_K, at most STORED_PER_USER); answered with rows
+  `user, rank, item, title, score`: each user's top-k unseen movies.
+
+The classes import the rest of dlpipe only when a model is loaded, so a stock model never imports
+OpenCV. This is the one module besides `dlpipe.tracking` that imports MLflow: a pyfunc model must
+subclass its PythonModel (all logging and registering goes through `RunLogger`).
+
+Registering, one call per family from its stage (`register_face_model`, `register_stock_model`,
+`register_recommender`): the model answers its input example once in-process (which checks that
+its artifacts load and gives the output half of the signature), then is logged into the stage's
+run with the example, the signature, pinned requirements and dlpipe's source, as the next version
+of `dlpipe-<family>`; the version is returned (None in a DDP worker, which has no run).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+from dlpipe.serving.registry import FACES, RECOMMENDER, STOCKS
+from dlpipe.tracking import RunLogger, pinned_requirements, registered_name
+
+log = logging.getLogger(__name__)
+
+FACE_COLUMNS = ("person", "probability", "box_x", "box_y", "box_w", "box_h", "no_face")
+FORECAST_COLUMNS = ("forecast", "persistence")
+RECOMMENDATION_COLUMNS = ("user", "rank", "item", "title", "score")
+DEFAULT_K = 10
+
+
+class BadInput(MlflowException, ValueError):
+    """A request the model cannot answer; the scoring server returns 400 with this message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, error_code=INVALID_PARAMETER_VALUE)
+
+
+def encode_image(path: Path) -> str:
+    """An image file as the `image` value FaceModel reads (base64 of its bytes)."""
+    return base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _frame(model_input: Any) -> pd.DataFrame:
+    return model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        raise BadInput(f"the input needs a column {name!r} (it has {list(frame.columns)})")
+    return frame[name]
+
+
+class FaceModel(mlflow.pyfunc.PythonModel):
+    """Who is in each photo: see the module docstring."""
+
+    def load_context(self, context: Any) -> None:
+        self.load(context.artifacts)
+
+    def load(self, artifacts: Mapping[str, str]) -> None:
+        from dlpipe.serving.face import FaceClassifier
+
+        self.classifier = FaceClassifier.load(Path(artifacts["model"]))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        rows = [self._answer(value) for value in _column(_frame(model_input), "image")]
+        types = {"probability": "float64", **dict.fromkeys(FACE_COLUMNS[2:6], "int64")}
+        return pd.DataFrame(rows, columns=list(FACE_COLUMNS)).astype(types)
+
+    def _answer(self, value: Any) -> tuple[str, float, int, int, int, int, str]:
+        try:
+            data = base64.b64decode(str(value), validate=True)
+        except (binascii.Error, ValueError):
+            return ("", 0.0, 0, 0, 0, 0, "unreadable: the image is not base64-encoded")
+        if not data:
+            return ("", 0.0, 0, 0, 0, 0, "unreadable: empty image")
+        result = self.classifier.predict_bytes(data)
+        if not result.found or result.box is None:
+            return ("", 0.0, 0, 0, 0, 0, result.reason or "no face found")
+        person, probability = result.ranked[0]
+        return (person, float(probability), *result.box, "")
+
+
+class StockForecastModel(mlflow.pyfunc.PythonModel):
+    """The next trading day's price from recent daily prices: see the module docstring."""
+
+    def load_context(self, context: Any) -> None:
+        self.load(context.artifacts)
+
+    def load(self, artifacts: Mapping[str, str]) -> None:
+        from dlpipe.serving.forecast import load_model_file
+
+        self.model = load_model_file(Path(artifacts["model"]))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        from dlpipe.serving.forecast import forecast_window, recent_window
+
+        try:
+            recent = recent_window(self.model, _frame(model_input).reset_index(drop=True))
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        forecast, persistence = forecast_window(self.model, recent)
+        return pd.DataFrame({"forecast": [forecast], "persistence": [persistence]})
+
+
+class RecommenderModel(mlflow.pyfunc.PythonModel):
+    """Each user's top-k unseen movies with titles: see the module docstring."""
+
+    def load_context(self, context: Any) -> None:
+        self.load(context.artifacts)
+
+    def load(self, artifacts: Mapping[str, str]) -> None:
+        from dlpipe.serving.recommendations import Recommender, load, load_titles
+
+        self.recommender = Recommender(
+            load(Path(artifacts["recommendations"])), load_titles(Path(artifacts["titles"]))
+        )
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        from dlpipe.serving.recommendations import STORED_PER_USER
+
+        frame = _frame(model_input)
+        users = _column(frame, "user")
+        counts = frame["k"] if "k" in frame.columns else pd.Series(DEFAULT_K, index=frame.index)
+        rows = []
+        for user, k in zip(users, counts, strict=True):
+            k = DEFAULT_K if pd.isna(k) else int(k)
+            if not 1 <= k <= STORED_PER_USER:
+                raise BadInput(f"k must be from 1 to {STORED_PER_USER}, got {k}")
+            try:
+                found = self.recommender.recommend(int(user), k)
+            except KeyError as exc:
+                raise BadInput(str(exc.args[0])) from None
+            rows += [
+                (found.user, rank, item, title, score)
+                for rank, (item, title, score) in enumerate(found.movies, start=1)
+            ]
+        return pd.DataFrame(rows, columns=list(RECOMMENDATION_COLUMNS)).astype(
+            {"user": "int64", "rank": "int64", "item": "int64", "title": "str", "score": "float64"}
+        )
+
+
+# --- registering: one call per family, from its stage ------------------------------------------
+
+# What each model imports (dlpipe's own source travels with it), pinned to the lock.
+COMMON = ("numpy", "pandas", "pyarrow", "pydantic", "pyyaml")
+REQUIREMENTS = {
+    FACES: (*COMMON, "torch", "lightning", "opencv-python-headless", "pillow"),
+    STOCKS: (*COMMON, "torch"),
+    RECOMMENDER: COMMON,
+}
+
+
+def register_face_model(run: RunLogger, model_file: Path, example_image: Path) -> str | None:
+    """The face CNN's model file as `dlpipe-faces`; `example_image` (any image file: a photo or
+    a crop) becomes the input example, base64-encoded as requests send it."""
+    artifacts = {"model": model_file}
+    example = pd.DataFrame({"image": [encode_image(example_image)]})
+    return _log(run, FACES, FaceModel(), artifacts, example)
+
+
+def register_stock_model(
+    run: RunLogger, model_file: Path, example_prices: pd.DataFrame
+) -> str | None:
+    """The stock LSTM's model file as `dlpipe-stock_lstm`; the input example is the last
+    `window` rows of `example_prices` (daily prices as fetch_stock_prices writes them), in the
+    columns the model reads."""
+    from dlpipe.serving.forecast import load_model_file, needed_columns, recent_window
+
+    model = load_model_file(model_file)
+    recent = recent_window(model, example_prices)[needed_columns(model)]
+    example = recent.astype("float64").reset_index(drop=True)
+    return _log(run, STOCKS, StockForecastModel(), {"model": model_file}, example)
+
+
+def register_recommender(
+    run: RunLogger, recommendations_file: Path, titles: pd.Series, example_users: Iterable[int]
+) -> str | None:
+    """The stored recommendations as `dlpipe-recommender`, with `titles` (by item id) written
+    beside them as titles.csv; the input example asks for the first two known `example_users`
+    (else the first stored user)."""
+    from dlpipe.serving.recommendations import load, save_titles, titles_path
+
+    titles_file = titles_path(recommendations_file)
+    save_titles(titles, titles_file)
+    stored = load(recommendations_file).users.tolist()
+    known = [int(user) for user in example_users if int(user) in set(stored)][:2]
+    users = known or [int(stored[0])]
+    example = pd.DataFrame(
+        {"user": np.array(users, dtype=np.int64), "k": np.full(len(users), DEFAULT_K, np.int64)}
+    )
+    artifacts = {"recommendations": recommendations_file, "titles": titles_file}
+    return _log(run, RECOMMENDER, RecommenderModel(), artifacts, example, optional=("k",))
+
+
+def _log(
+    run: RunLogger,
+    family: str,
+    model: Any,
+    artifacts: Mapping[str, Path],
+    example: pd.DataFrame,
+    optional: Sequence[str] = (),
+) -> str | None:
+    """Answer the example with a freshly loaded copy (the output half of the signature; it also
+    proves the artifacts load), then log `model` (unloaded: only its class is pickled)."""
+    probe = type(model)()
+    probe.load({key: str(path) for key, path in artifacts.items()})
+    answer = probe.predict(None, example)
+    version = run.log_pyfunc_model(
+        model,
+        artifacts=artifacts,
+        input_example=example,
+        output_example=answer,
+        requirements=pinned_requirements(*REQUIREMENTS[family]),
+        registered_model_name=registered_name(family),
+        optional_inputs=optional,
+    )
+    log.info("registered %s version %s", registered_name(family), version)
+    return version
