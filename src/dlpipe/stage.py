@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -163,7 +164,12 @@ def run_stage(spec: StageSpec, body: Callable[[Stage], None]) -> None:
 def configure_logging(level: int = logging.INFO) -> None:
     """Progress lines from dlpipe; libraries only when they warn."""
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for name in QUIET_LOGGERS:
+    # Lightning 2.6 on torch 2.13 warns about its own pytree use at every fit: not ours to fix.
+    warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+    # Lightning sets levels on its own child loggers (`...utilities.rank_zero`) when imported,
+    # which a parent's level does not override: quiet every one that exists, and the parents.
+    existing = [name for name in logging.root.manager.loggerDict if name.startswith(QUIET_LOGGERS)]
+    for name in (*QUIET_LOGGERS, *existing):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 import lightning.pytorch as pl
 import torch
+
+log = logging.getLogger("dlpipe.training")
+
+PROGRESS_KEYS = ("train/loss", "val/loss", "val/acc", "val/rmse")
 
 
 class NonFiniteLossError(RuntimeError):
@@ -46,6 +51,28 @@ class StopOnNonFiniteLoss(pl.Callback):
                 f"{trainer.current_epoch}, batch {batch_idx} (global step {trainer.global_step}); "
                 f"training stopped: {self.hint}."
             )
+
+
+class EpochProgress(pl.Callback):
+    """One log line per epoch (which model, which epoch of how many, the losses): progress that
+    reads well in a CI log, where a per-step bar would not."""
+
+    def __init__(self, label: str, keys: tuple[str, ...] = PROGRESS_KEYS) -> None:
+        self.label = label
+        self.keys = keys
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.is_global_zero:
+            return
+        metrics = trainer.callback_metrics
+        shown = ", ".join(f"{key} {float(metrics[key]):.4g}" for key in self.keys if key in metrics)
+        log.info(
+            "%s: epoch %d/%d%s",
+            self.label,
+            trainer.current_epoch + 1,
+            trainer.max_epochs,
+            f": {shown}" if shown else "",
+        )
 
 
 class EpochHistory(pl.Callback):

@@ -93,6 +93,7 @@ def train_face_cnn(
         checkpoint_dir=checkpoint_dir,
         run=run,
         patience=cfg.patience,
+        label="face CNN",
     )
     network = module.network.cpu().eval()
     probabilities = {split: predict_proba(network, images) for split, images in data.x.items()}

@@ -42,6 +42,7 @@ def fit(
     monitor: str = "val/loss",
     patience: int | None = None,
     history_keys: Sequence[str] = ("train/loss", "train/acc", "val/loss", "val/acc"),
+    label: str = "model",
 ) -> Fitted:
     """Fit with checkpoints on `monitor` (early stopping after `patience` epochs if given), then
     validate from the best checkpoint, which loads its weights back into `module`.
@@ -61,6 +62,7 @@ def fit(
         monitor=monitor,
         callbacks=[history],
         patience=patience,
+        label=label,
     )
     try:
         trainer.fit(module, datamodule=datamodule)

@@ -95,6 +95,7 @@ def compare_optimizers(
                     max_epochs=cfg.epochs,
                     checkpoint_dir=checkpoint_root / name,
                     run=run,
+                    label=f"optimizer {name}",
                 )
                 seconds = time.perf_counter() - started
                 history = fitted.history

@@ -102,6 +102,7 @@ def train_autoencoder(
         monitor="val/rmse",
         patience=patience,
         history_keys=("train/loss", "train/rmse", "val/loss", "val/rmse"),
+        label=f"autoencoder {run_cfg.kind}",
     )
     return module, fitted.history
 

@@ -114,6 +114,7 @@ def train_lstm(
         run=run,
         patience=cfg.patience,
         history_keys=("train/loss", "val/loss"),
+        label="stock LSTM",
     )
     return module, dict(fitted.history)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
 
 from dlpipe.config import TrainingConfig
-from dlpipe.training.callbacks import StopOnNonFiniteLoss
+from dlpipe.training.callbacks import EpochProgress, StopOnNonFiniteLoss
 
 
 def build_trainer(
@@ -25,6 +26,7 @@ def build_trainer(
     monitor: str = "val/loss",
     callbacks: Sequence[pl.Callback] = (),
     patience: int | None = None,
+    label: str = "model",
     **overrides: Any,
 ) -> pl.Trainer:
     """A seeded Trainer: GPU when present (accelerator "auto"), deterministic where possible.
@@ -37,6 +39,8 @@ def build_trainer(
 
     Checkpoints (best by `monitor`, plus last) go to `checkpoint_dir`; None disables them.
     `patience` stops training after that many epochs without a better `monitor`; None never.
+    `progress_bar` shows Lightning's bar on a terminal; elsewhere (CI logs, `dvc repro > log`)
+    each epoch is one log line naming `label`.
     `overrides` pass straight to pl.Trainer for the rare stage that needs more.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
@@ -50,8 +54,11 @@ def build_trainer(
     all_callbacks: list[pl.Callback] = [StopOnNonFiniteLoss(), *callbacks]
     if patience is not None:
         all_callbacks.append(EarlyStopping(monitor=monitor, mode="min", patience=patience))
-    if cfg.progress_bar:
+    show_bar = cfg.progress_bar and sys.stderr.isatty()
+    if show_bar:
         all_callbacks.append(TQDMProgressBar(refresh_rate=50))
+    else:
+        all_callbacks.append(EpochProgress(label))
     if checkpoint_dir is not None:
         all_callbacks.append(
             ModelCheckpoint(
@@ -73,7 +80,7 @@ def build_trainer(
         "logger": logger if logger is not None else False,
         "callbacks": all_callbacks,
         "deterministic": "warn" if cfg.deterministic else False,
-        "enable_progress_bar": cfg.progress_bar,
+        "enable_progress_bar": show_bar,
         "enable_checkpointing": checkpoint_dir is not None,
         "enable_model_summary": False,
         "log_every_n_steps": cfg.log_every_n_steps,
