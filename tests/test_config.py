@@ -641,8 +641,7 @@ def test_set_args_are_one_pair_per_leaf_in_flow_syntax(tmp_path: Path) -> None:
         "-S", 'stocks.pypi.aapl.version="2027.1"',
         "-S", "stocks.pypi.aapl.ticker=null",
     ]  # fmt: skip
-    with pytest.raises(ValueError, match=r"set it in params\.yaml instead"):
-        flow(1e-7)  # DVC would write it back as 1e-07, a string to PyYAML
+    assert flow(1e-7) == "1e-07"  # DVC writes it back so; params.yaml's reader takes a float
     with pytest.raises(ValueError, match=r"set it in params\.yaml instead"):
         flow('say "hi"')
     assert flow({"hidden": [5, 6], "activation": "relu"}) == "{hidden: [5, 6], activation: relu}"
@@ -652,6 +651,19 @@ def test_set_args_are_one_pair_per_leaf_in_flow_syntax(tmp_path: Path) -> None:
         '"null"',
         "a/b.c",
     ]
+
+
+def test_exponent_floats_as_dvc_writes_them_load_as_floats(tmp_path: Path) -> None:
+    """`dvc exp run -S ...eps=1e-7` leaves `eps: 1e-07` in params.yaml: YAML 1.1 (PyYAML) reads
+    that as a string; the params reader takes YAML 1.2's view, a float."""
+    from dvc.utils.hydra import apply_overrides
+
+    params = tmp_path / "params.yaml"
+    params.write_text((ROOT / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    apply_overrides(params, ["compare_optimizers.optimizers.adam.eps=1e-7"])
+    assert "eps: 1e-07" in params.read_text(encoding="utf-8")
+    assert load_params(params).compare_optimizers.optimizers["adam"]["eps"] == 1e-7
+    assert check_params_file(params) == []
 
 
 def test_set_args_through_dvc_give_the_merged_params(tmp_path: Path) -> None:

@@ -100,13 +100,8 @@ def flow(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} cannot be a params value")
-        text = repr(value)
-        if "e" in text:  # DVC writes 1e-07 back as `1e-07`: a string to PyYAML (YAML 1.1)
-            raise ValueError(
-                f"{value!r} cannot be passed with -S (DVC would write it as {text}, which "
-                "params.yaml's reader takes for a string): set it in params.yaml instead"
-            )
-        return text
+        # DVC writes 1e-07 back as `1e-07`; params.yaml's reader takes it as a float (YAML 1.2).
+        return repr(value)
     if isinstance(value, str):
         return _flow_str(value)
     if isinstance(value, Mapping):
