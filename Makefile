@@ -50,7 +50,7 @@ serve: $(STAMP)
 
 # One table per family (each fits 200 columns; one table of all four would be 500 wide).
 metrics: $(STAMP)
-	for file in reports/*/metrics.json; do dvc metrics show --precision 4 $$file; echo; done
+	for file in reports/*/metrics.json reports/*/*/metrics.json; do dvc metrics show --precision 4 $$file; echo; done
 
 # Experiments side by side for one family (`make compare FAMILY=stock_lstm KEEP=stock_lstm.window`):
 # its headline test metric, the baseline's and the verdict (1, 0, -1), plus any columns KEEP
@@ -59,13 +59,15 @@ REPORTS_optimizers := optimizers
 REPORTS_stock_lstm := stocks
 REPORTS_recommender := recommender
 REPORTS_faces := faces
+REPORTS_classifiers := classifiers
 PRIMARY_optimizers := accuracy
 PRIMARY_stock_lstm := rmse
 PRIMARY_recommender := rmse
 PRIMARY_faces := accuracy
+PRIMARY_classifiers := roc_auc
 KEEP ?= $$^
 compare: $(STAMP)
-	dvc exp show --md --precision 4 --drop '.*' --keep 'Experiment|$(KEEP)|reports/$(REPORTS_$(FAMILY))/metrics.json:((test|baseline)/$(PRIMARY_$(FAMILY))|verdict)$$'
+	dvc exp show --md --precision 4 --drop '.*' --keep 'Experiment|$(KEEP)|reports/$(REPORTS_$(FAMILY))/metrics.json:((test|cv|baseline)/$(PRIMARY_$(FAMILY))|verdict)$$'
 
 plots: $(STAMP)
 	dvc plots show

@@ -29,6 +29,7 @@ FAMILY_BUDGETS = {
     "stock_lstm": 180.0,
     "recommender": 300.0,
     "faces": 300.0,
+    "classifiers": 300.0,
 }
 STAGE_FAMILY = {
     "fetch_mnist": "optimizers",
@@ -42,6 +43,8 @@ STAGE_FAMILY = {
     "extract_faces": "faces",
     "split_faces": "faces",
     "train_face_cnn": "faces",
+    "compare_classifiers": "classifiers",
+    "study_ann": "classifiers",
 }
 
 

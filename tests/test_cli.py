@@ -17,7 +17,7 @@ import pytest
 from dlpipe import cli
 
 REPO = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ("predict-face", "recommend", "forecast", "crawl", "params", "stages")
+SUBCOMMANDS = ("predict-face", "recommend", "forecast", "classify", "crawl", "params", "stages")
 HEAVY = ("torch", "lightning", "mlflow", "scrapy", "cv2", "pandas", "sklearn", "matplotlib")
 
 
@@ -77,6 +77,8 @@ def test_no_subcommand_prints_usage_and_exits_2(capsys) -> None:
         ["forecast", "--version", "2", "--model", "m.pt"],
         ["predict-face", "a.jpg", "--version", "1", "--model", "m.pt"],
         ["recommend", "1", "--model", "m.pt"],
+        ["classify"],
+        ["classify", "x.csv", "--version", "1", "--model", "m"],
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], capsys) -> None:
@@ -103,6 +105,7 @@ def test_expected_failures_are_one_line_on_stderr(tmp_path, monkeypatch, capsys)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     (tmp_path / "x.jpg").write_bytes(b"a photo")
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     for argv, named in (
         (["forecast"], "no registered model dlpipe-stock_lstm yet"),
         (["recommend", "1"], "no registered model dlpipe-recommender yet"),
@@ -110,6 +113,11 @@ def test_expected_failures_are_one_line_on_stderr(tmp_path, monkeypatch, capsys)
         (["predict-face", "x.jpg", "--model", "m.pt"], "m.pt: no such file"),
         (["predict-face", "y.jpg"], "y.jpg: no such file"),  # said before loading a model
         (["forecast", "--model", "m.pt"], "m.pt: no such file"),
+        (["classify", "t.csv"], "no registered model dlpipe-classifiers yet"),
+        (["classify", "x.jpg"], "x.jpg: a header but no rows to score"),
+        (["classify", "rows.csv"], "rows.csv: no such file"),  # said before loading a model
+        (["classify", "x.jpg", "--model", "nothing"], "nothing: no model yet"),
+        (["classify", ".", "--model", "nothing"], "nothing: no model yet"),
         (["params", "check"], "params.yaml"),
     ):
         assert cli.main(argv) == 2, argv

@@ -37,6 +37,7 @@ HEADLINE = {
     "stock_lstm": ("train_stock_lstm", "test/rmse"),
     "recommender": ("train_recommender", "test/rmse"),
     "faces": ("train_face_cnn", "test/accuracy"),
+    "classifiers": ("compare_classifiers", "cv/roc_auc"),
 }
 KIND = "custom_model_development"
 
@@ -49,7 +50,7 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write_movielens(project / "ml")
     _small_gallery(project / "gallery")
     stages = ["compare_optimizers", "fetch_stock_prices", "train_stock_lstm"]
-    stages += ["fetch_movielens", "train_recommender", *FACE_STAGES]
+    stages += ["fetch_movielens", "train_recommender", *FACE_STAGES, "compare_classifiers"]
     for stage in stages:
         _run_stage(project, stage)
     return project / "mlruns"

@@ -59,9 +59,25 @@ def scratch_project(tmp_path: Path) -> Path:
     params["face_extract"].update(workers=2, size=32)
     params["face_cnn"].update(max_epochs=3, patience=2, channels=[4, 8], dense=[16])
     params["eigenfaces"].update(n_components=4, cv_folds=2, C=[1.0, 10.0], gamma=[0.001])
+    _shrink_classifiers(params)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text(), encoding="utf-8")
     return tmp_path
+
+
+def _shrink_classifiers(params: dict) -> None:
+    """3 folds once, tiny forests, a 3-epoch ANN, budget-2 searches."""
+    params["classifiers"].update(folds=3, repeats=1)
+    params["classifiers"]["ann"].update(max_epochs=3)
+    params["classifiers"]["classic"].update(forest_trees=10, boosting_trees=10)
+    study = params["ann_study"]
+    study.update(folds=2, train_sizes=[0.5, 1.0], capacity_units=[2, 4])
+    study["dropout"].update(hidden_units=16, max_epochs=4)
+    search = study["search"]
+    search.update(budget=2, folds=2)
+    search["space"]["hidden_units"]["grid"] = [8]
+    search["space"]["lr"]["grid"] = [0.01]
+    search["manual"] = search["manual"][:2]
 
 
 def _run_stage(project: Path, stage: str) -> None:

@@ -1,12 +1,13 @@
-"""`dlpipe`: the lab's command line (predict-face, recommend, forecast, crawl, params, stages).
+"""`dlpipe`: the lab's command line (predict-face, recommend, forecast, classify, crawl, params,
+stages).
 
 This module only parses arguments, calls a function that returns a value, and prints it. Heavy
 libraries (torch, OpenCV, Scrapy) are imported inside the subcommand that needs them, so
 `dlpipe --help` and `dlpipe params check` start quickly.
 
-The model commands (predict-face, recommend, forecast) load the family's registered MLflow model
-(`models:/dlpipe-<family>/latest`, or `--version N`) from the project's tracking store;
-predict-face and forecast also take a model file (`--model PATH`).
+The model commands (predict-face, recommend, forecast, classify) load the family's registered
+MLflow model (`models:/dlpipe-<family>/latest`, or `--version N`) from the project's tracking
+store; predict-face, forecast and classify also take a model file or folder (`--model PATH`).
 
 Exit status: 0 success; 1 a documented negative result (no usable face in the photo, errors in
 a params file); 2 a usage error or something missing (a model not trained yet, a file that does
@@ -114,6 +115,33 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         f"next trading day forecast {day.forecast:.2f} ({change:+.2f}; "
         f"persistence {day.persistence:.2f})"
     )
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from dlpipe.serving.classifier import classify_rows, load_model_folder, read_rows
+
+    if args.model is not None:
+        model = load_model_folder(args.model)
+    else:
+        from dlpipe.paths import project_root
+        from dlpipe.serving.registry import load_table_classifier
+
+        read_rows(args.csv)  # a bad file is reported before the model loads
+        model = load_table_classifier(project_root(), args.version)
+    scored = classify_rows(model, args.csv)
+    text = scored.to_csv(index=False, float_format="%.6f")
+    if args.out is None:
+        print(text, end="")
+    else:
+        from dlpipe.atomic import write_text
+
+        write_text(args.out, text)
+        positives = int((scored["label"] == model.card.positive_label).sum())
+        print(
+            f"{args.out}: {len(scored)} rows scored, {positives} {model.card.positive_label} at "
+            f"threshold {model.card.threshold:.3f} ({model.card.model})"
+        )
     return 0
 
 
@@ -234,6 +262,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="daily prices as fetch_stock_prices writes them (default: data/raw/stock_prices.csv)",
     )
     _model_source(fc, "models/stock_lstm/model.pt", "stock_lstm")
+
+    cls = add(
+        "classify",
+        "score a CSV's rows with the evaluation chapter's chosen classifier (probability, label)",
+        cmd_classify,
+    )
+    cls.add_argument(
+        "csv", type=Path, metavar="FILE", help="a CSV with the training table's feature columns"
+    )
+    cls.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the scores here (default: stdout)",
+    )
+    _model_source(cls, "models/classifier", "classifiers")
 
     crawl = add(
         "crawl",

@@ -46,6 +46,10 @@ ARTIFACTS_NAME = "artifacts"
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value
 BATCH_SIZE = 1000  # MLflow's limit on metrics per log_batch call
 
+# MLflow draws a tqdm bar on stderr whenever a model's artifacts are copied (logging a pyfunc
+# model with artifact folders does): quiet by default in stage logs; a user may turn it back on.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
 
 @dataclass(frozen=True)
 class TrackingLocation:

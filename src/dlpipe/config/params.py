@@ -5,6 +5,11 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from dlpipe.config.base import Count0, Section, rules_error
+from dlpipe.config.sections_classifiers import (
+    AnnStudyConfig,
+    ClassifierDataConfig,
+    ClassifiersConfig,
+)
 from dlpipe.config.sections_data import (
     FaceCrawlConfig,
     FaceExtractConfig,
@@ -41,6 +46,9 @@ class Params(Section):
     face_split: FaceSplitConfig
     face_cnn: FaceCnnConfig
     eigenfaces: EigenfacesConfig
+    classifier_data: ClassifierDataConfig
+    classifiers: ClassifiersConfig
+    ann_study: AnnStudyConfig
 
     @model_validator(mode="after")
     def _crops_survive_the_pooling(self) -> Params:

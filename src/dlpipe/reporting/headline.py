@@ -18,11 +18,13 @@ def headline(
     baseline: Mapping[str, float],
     comparison: Mapping[str, float],
     data: Mapping[str, int],
+    split: str = "test",
 ) -> dict[str, float]:
-    """`model`/`baseline`: test metrics by name (`accuracy`, `rmse`, ...); `comparison`: e.g.
-    `rmse_ratio`, `p_value`, `verdict`; `data`: counts. Non-finite values are left out."""
+    """`model`/`baseline`: metrics by name (`accuracy`, `rmse`, ...) on `split` (`test`, or
+    `cv` for cross-validated means); `comparison`: e.g. `rmse_ratio`, `p_value`, `verdict`;
+    `data`: counts. Non-finite values are left out."""
     values: dict[str, float] = {}
-    values.update({f"test/{k}": v for k, v in model.items()})
+    values.update({f"{split}/{k}": v for k, v in model.items()})
     values.update({f"baseline/{k}": v for k, v in baseline.items()})
     values.update(comparison)
     values.update({f"data/{k}": v for k, v in data.items()})

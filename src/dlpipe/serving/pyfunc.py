@@ -15,6 +15,9 @@ the same code the `dlpipe` commands run:
 - `RecommenderModel` (artifacts `recommendations` and `titles`): column `user` (MovieLens ids) and
   optionally `k` (how many, default DEFAULT_K, at most STORED_PER_USER); answered with rows
   `user, rank, item, title, score`: each user's top-k unseen movies.
+- `TableClassifierModel` (artifact `model`: the folder with the chosen Pipeline and its card):
+  rows of the table's feature columns (others are ignored); answered per row with `probability`
+  (of the positive label) and `label` at the cost-sensitive threshold.
 
 The classes import the rest of dlpipe only when a model is loaded, so a stock model never imports
 OpenCV. This is the one module besides `dlpipe.tracking` that imports MLflow: a pyfunc model must
@@ -32,6 +35,8 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +47,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
-from dlpipe.serving.registry import FACES, RECOMMENDER, STOCKS
+from dlpipe.serving.registry import CLASSIFIERS, FACES, RECOMMENDER, STOCKS
 from dlpipe.tracking import RunLogger, pinned_requirements, registered_name
 
 log = logging.getLogger(__name__)
@@ -164,6 +169,26 @@ class RecommenderModel(mlflow.pyfunc.PythonModel):
         )
 
 
+class TableClassifierModel(mlflow.pyfunc.PythonModel):
+    """The evaluation chapter's chosen classifier: see the module docstring."""
+
+    def load_context(self, context: Any) -> None:
+        self.load(context.artifacts)
+
+    def load(self, artifacts: Mapping[str, str]) -> None:
+        from dlpipe.models.tabular_model_io import load_tabular_model
+
+        self.model = load_tabular_model(Path(artifacts["model"]))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        from dlpipe.models.tabular_model_io import TabularModelError
+
+        try:
+            return self.model.predict(_frame(model_input))
+        except TabularModelError as exc:
+            raise BadInput(str(exc)) from None
+
+
 # --- registering: one call per family, from its stage ------------------------------------------
 
 # What each model imports (dlpipe's own source travels with it), pinned to the lock.
@@ -172,6 +197,7 @@ REQUIREMENTS = {
     FACES: (*COMMON, "torch", "lightning", "opencv-python-headless", "pillow"),
     STOCKS: (*COMMON, "torch"),
     RECOMMENDER: COMMON,
+    CLASSIFIERS: (*COMMON, "scikit-learn", "joblib", "torch", "lightning"),
 }
 
 
@@ -215,6 +241,17 @@ def register_recommender(
     )
     artifacts = {"recommendations": recommendations_file, "titles": titles_file}
     return _log(run, RECOMMENDER, RecommenderModel(), artifacts, example, optional=("k",))
+
+
+def register_classifier(run: RunLogger, folder: Path, example_rows: pd.DataFrame) -> str | None:
+    """The chosen table classifier (its folder: Pipeline and card) as `dlpipe-classifiers`;
+    `example_rows` (a few rows of the feature columns) become the input example. MLflow keeps
+    a folder artifact's own name, so the stage's temporary output folder is logged as a copy
+    named `classifier`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        named = Path(scratch) / "classifier"
+        shutil.copytree(folder, named)
+        return _log(run, CLASSIFIERS, TableClassifierModel(), {"model": named}, example_rows)
 
 
 def _log(

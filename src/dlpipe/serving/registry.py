@@ -28,6 +28,7 @@ from dlpipe.tracking import (
 log = logging.getLogger(__name__)
 
 OPTIMIZERS, FACES, STOCKS, RECOMMENDER = "optimizers", "faces", "stock_lstm", "recommender"
+CLASSIFIERS = "classifiers"
 REPRO = "run `make repro` first"
 
 
@@ -55,6 +56,11 @@ def load_stock_model(root: Path, version: int | None = None) -> Any:
 def load_recommender(root: Path, version: int | None = None) -> Any:
     """The registered recommender's Recommender (latest version unless `version`)."""
     return _python_model(root, RECOMMENDER, version).recommender
+
+
+def load_table_classifier(root: Path, version: int | None = None) -> Any:
+    """The registered table classifier's TabularModel (latest version unless `version`)."""
+    return _python_model(root, CLASSIFIERS, version).model
 
 
 def _python_model(root: Path, family: str, version: int | None) -> Any:
