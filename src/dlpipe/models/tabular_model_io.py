@@ -57,9 +57,11 @@ class TabularModel:
         columns beyond the features (an id, the target) are ignored."""
         missing = [c for c in self.card.columns if c not in frame.columns]
         if missing:
+            shown = ", ".join(repr(c) for c in missing[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             raise TabularModelError(
-                f"the table lacks the feature column(s) {missing} the model was trained on "
-                f"(it needs {list(self.card.columns)})"
+                f"the table lacks {len(missing)} of the model's {len(self.card.columns)} feature "
+                f"columns: {shown}{more} (its model.json lists them all)"
             )
         features = frame[list(self.card.columns)]
         numeric = [c for c in self.card.columns if c not in self.card.categorical]
