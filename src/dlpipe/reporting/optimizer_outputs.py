@@ -21,7 +21,8 @@ def write_comparison(
     hidden_sizes: Sequence[int],
     targets: Mapping[str, Path],
 ) -> None:
-    """`rows`: name, test/acc, test/loss, seconds, error per optimizer. `targets` maps each
+    """`rows`: name, test/acc, test/loss, seconds, error per optimizer (the seconds go to each
+    child run only: a timing in a tracked file would differ on every rerun). `targets` maps each
     output name (the CSVs, loss_curves.png, comparison.md, comparison.json) to its path."""
     for file_name, key in CURVE_FILES.items():
         columns = {name: history.get(key, ()) for name, history in curves.items()}
@@ -43,7 +44,6 @@ def write_comparison(
                 "test/loss": _finite(float(row["test/loss"])),  # type: ignore[arg-type]
                 "test/accuracy": _finite(float(row["test/acc"])),  # type: ignore[arg-type]
                 "val/accuracy": _finite(float(row["val/acc"])),  # type: ignore[arg-type]
-                "train/seconds": round(float(row["seconds"]), 2),  # type: ignore[arg-type]
                 "error": row["error"],
             }
             for row in rows

@@ -18,7 +18,7 @@ PUBLISHED = (
 def comparison_markdown(
     rows: Sequence[Mapping[str, object]], epochs: int, hidden_sizes: Sequence[int]
 ) -> str:
-    """Rows (name, test/loss, test/acc, final train/loss, seconds, error) ranked by test accuracy.
+    """Rows (name, test/loss, test/acc, final train/loss, error) ranked by test accuracy.
 
     Plain SGD is the baseline: every other optimizer's accuracy is also shown as a gain over it.
     """
@@ -31,7 +31,6 @@ def comparison_markdown(
             f"vs {BASELINE}": _gain(row["test/acc"], base),
             "test/loss": _number(row["test/loss"]),
             "last train/loss": _number(row["train/loss"]),
-            "train seconds": _number(row["seconds"]),
             "note": row["error"] or "",
         }
         for row in ranked
