@@ -155,3 +155,29 @@ def test_lookup_reads_dotted_params() -> None:
     params = load_params(ROOT / "params.yaml")
     assert stage_module.lookup(params, "face_split.source") == params.face_split.source
     assert stage_module.lookup(params, "seed") == params.seed
+
+
+def test_library_info_lines_stay_quiet_after_a_late_import() -> None:
+    """A library that resets its own levels after the stage configured logging (mlflow.pytorch
+    importing pytorch_lightning does) still cannot print its INFO lines through our handler."""
+    import io
+    import logging
+
+    from dlpipe.stage import configure_logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.root.addHandler(handler)
+    try:
+        configure_logging()
+        late = logging.getLogger("pytorch_lightning.utilities.rank_zero")
+        late.setLevel(logging.INFO)
+        late.info("Tip: install something")
+        late.warning("a real warning")
+        ours = logging.getLogger("dlpipe.example")
+        ours.setLevel(logging.INFO)  # pytest may hold the root at WARNING
+        ours.info("our progress line")
+    finally:
+        logging.root.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Tip" not in text and "a real warning" in text and "our progress line" in text

@@ -171,6 +171,18 @@ def configure_logging(level: int = logging.INFO) -> None:
     existing = [name for name in logging.root.manager.loggerDict if name.startswith(QUIET_LOGGERS)]
     for name in (*QUIET_LOGGERS, *existing):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # A library imported later sets its levels again (mlflow.pytorch imports pytorch_lightning,
+    # which turns its tips back on): the handlers drop those records whatever the levels say.
+    for handler in logging.root.handlers:
+        if not any(isinstance(f, _QuietLibraries) for f in handler.filters):
+            handler.addFilter(_QuietLibraries())
+
+
+class _QuietLibraries(logging.Filter):
+    """Drops records below WARNING from the QUIET_LOGGERS libraries."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not record.name.startswith(QUIET_LOGGERS)
 
 
 def _commit(stage: Stage) -> None:
