@@ -73,7 +73,7 @@ class ComparisonPage:
     baseline: str
     cost: CostSummary
     verdict: str
-    registered: str | None
+    registered: bool  # logged to MLflow (the version number lives there: it grows every run)
     published: Mapping[str, float]  # model key -> a published ROC AUC on this table (may be empty)
 
 
@@ -207,7 +207,6 @@ def _details(page: ComparisonPage, aucs: Mapping[str, float]) -> dict:
         "chosen": page.chosen,
         "baseline": page.baseline,
         "verdict": page.verdict,
-        "registered_version": page.registered,
         "cost": {
             "model": cost.model,
             "cost_fn": cost.cost_fn,

@@ -113,8 +113,13 @@ def comparison_markdown(
         "## The registered model",
         "",
         f"{labels[page.chosen]}, refit on every row with its preprocessing and the threshold "
-        f"{cost.threshold:.3f}, is `dlpipe-classifiers` version {page.registered or '(none)'} in "
-        "MLflow; `dlpipe classify FILE.csv` scores new rows with it.",
+        f"{cost.threshold:.3f}, is in `models/classifier/`"
+        + (
+            " and is the latest version of `dlpipe-classifiers` in MLflow"
+            if page.registered
+            else ""
+        )
+        + "; `dlpipe classify FILE.csv` scores new rows with it.",
         "",
     ]
     return "\n".join(lines)

@@ -116,7 +116,7 @@ def compare_classifiers(stage: Stage) -> None:
         baseline=baseline,
         cost=cost,
         verdict=comparison_verdict(MODEL_LABELS[baseline], versus[0], p_value),
-        registered=version,
+        registered=version is not None,
         published=PUBLISHED_BREAST_CANCER
         if params.classifier_data.source == "breast_cancer"
         else {},
