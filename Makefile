@@ -60,14 +60,18 @@ REPORTS_stock_lstm := stocks
 REPORTS_recommender := recommender
 REPORTS_faces := faces
 REPORTS_classifiers := classifiers
+REPORTS_vae := generative/vae
+REPORTS_gan := generative/gan
 PRIMARY_optimizers := accuracy
 PRIMARY_stock_lstm := rmse
 PRIMARY_recommender := rmse
 PRIMARY_faces := accuracy
 PRIMARY_classifiers := roc_auc
+PRIMARY_vae := neg_elbo
+PRIMARY_gan := inception_score
 KEEP ?= $$^
 compare: $(STAMP)
-	dvc exp show --md --precision 4 --drop '.*' --keep 'Experiment|$(KEEP)|reports/$(REPORTS_$(FAMILY))/metrics.json:((test|cv|baseline)/$(PRIMARY_$(FAMILY))|verdict)$$'
+	dvc exp show --md --precision 4 --drop '.*' --keep 'Experiment|$(KEEP)|reports/$(REPORTS_$(FAMILY))/metrics.json:((test|cv|baseline|samples|real)/$(PRIMARY_$(FAMILY))|verdict)$$'
 
 plots: $(STAMP)
 	dvc plots show

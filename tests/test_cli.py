@@ -17,7 +17,16 @@ import pytest
 from dlpipe import cli
 
 REPO = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ("predict-face", "recommend", "forecast", "classify", "crawl", "params", "stages")
+SUBCOMMANDS = (
+    "predict-face",
+    "recommend",
+    "forecast",
+    "classify",
+    "sample",
+    "crawl",
+    "params",
+    "stages",
+)
 HEAVY = ("torch", "lightning", "mlflow", "scrapy", "cv2", "pandas", "sklearn", "matplotlib")
 
 
@@ -78,6 +87,10 @@ def test_no_subcommand_prints_usage_and_exits_2(capsys) -> None:
         ["predict-face", "a.jpg", "--version", "1", "--model", "m.pt"],
         ["recommend", "1", "--model", "m.pt"],
         ["classify"],
+        ["sample"],
+        ["sample", "--model", "ae"],
+        ["sample", "--model", "gan", "-n", "0"],
+        ["sample", "--model", "gan", "--version", "1", "--checkpoint", "x.ckpt"],
         ["classify", "x.csv", "--version", "1", "--model", "m"],
     ],
 )
@@ -114,6 +127,8 @@ def test_expected_failures_are_one_line_on_stderr(tmp_path, monkeypatch, capsys)
         (["predict-face", "y.jpg"], "y.jpg: no such file"),  # said before loading a model
         (["forecast", "--model", "m.pt"], "m.pt: no such file"),
         (["classify", "t.csv"], "no registered model dlpipe-classifiers yet"),
+        (["sample", "--model", "vae"], "no registered model dlpipe-vae yet"),
+        (["sample", "--model", "gan", "--checkpoint", "g.ckpt"], "g.ckpt: no such file"),
         (["classify", "x.jpg"], "x.jpg: a header but no rows to score"),
         (["classify", "rows.csv"], "rows.csv: no such file"),  # said before loading a model
         (["classify", "x.jpg", "--model", "nothing"], "nothing: no model yet"),

@@ -38,6 +38,7 @@ HEADLINE = {
     "recommender": ("train_recommender", "test/rmse"),
     "faces": ("train_face_cnn", "test/accuracy"),
     "classifiers": ("compare_classifiers", "cv/roc_auc"),
+    "generative": ("train_digit_classifier", "test/accuracy"),
 }
 KIND = "custom_model_development"
 
@@ -51,6 +52,7 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _small_gallery(project / "gallery")
     stages = ["compare_optimizers", "fetch_stock_prices", "train_stock_lstm"]
     stages += ["fetch_movielens", "train_recommender", *FACE_STAGES, "compare_classifiers"]
+    stages += ["train_digit_classifier"]
     for stage in stages:
         _run_stage(project, stage)
     return project / "mlruns"

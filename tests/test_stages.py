@@ -60,6 +60,7 @@ def scratch_project(tmp_path: Path) -> Path:
     params["face_cnn"].update(max_epochs=3, patience=2, channels=[4, 8], dense=[16])
     params["eigenfaces"].update(n_components=4, cv_folds=2, C=[1.0, 10.0], gamma=[0.001])
     _shrink_classifiers(params)
+    _shrink_generative(params)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text(), encoding="utf-8")
     return tmp_path
@@ -78,6 +79,18 @@ def _shrink_classifiers(params: dict) -> None:
     search["space"]["hidden_units"]["grid"] = [8]
     search["space"]["lr"]["grid"] = [0.01]
     search["manual"] = search["manual"][:2]
+
+
+def _shrink_generative(params: dict) -> None:
+    """A tiny judge, a 2-epoch VAE without the anchor rerun, a 2-epoch small MLP GAN."""
+    params["digit_classifier"].update(channels=[4, 8], dense=16, max_epochs=2, patience=0)
+    params["scores"].update(samples=200, splits=2)
+    params["vae"].update(
+        kind="mlp", hidden=[32], latent=4, max_epochs=2, latent2_epochs=1, anchor=False
+    )
+    params["vae"].update(n_samples=16, recon_per_class=1, interpolation_steps=4)
+    params["gan"].update(kind="mlp", max_epochs=2, grid_size=16, batch_size=64)
+    params["gan"]["mlp"].update(generator_hidden=[32], discriminator_hidden=[32])
 
 
 def _run_stage(project: Path, stage: str) -> None:

@@ -1,13 +1,14 @@
-"""`dlpipe`: the lab's command line (predict-face, recommend, forecast, classify, crawl, params,
-stages).
+"""`dlpipe`: the lab's command line (predict-face, recommend, forecast, classify, sample, crawl,
+params, stages).
 
 This module only parses arguments, calls a function that returns a value, and prints it. Heavy
 libraries (torch, OpenCV, Scrapy) are imported inside the subcommand that needs them, so
 `dlpipe --help` and `dlpipe params check` start quickly.
 
-The model commands (predict-face, recommend, forecast, classify) load the family's registered
-MLflow model (`models:/dlpipe-<family>/latest`, or `--version N`) from the project's tracking
-store; predict-face, forecast and classify also take a model file or folder (`--model PATH`).
+The model commands (predict-face, recommend, forecast, classify, sample) load the family's
+registered MLflow model (`models:/dlpipe-<family>/latest`, or `--version N`) from the project's
+tracking store; predict-face, forecast and classify also take a model file or folder
+(`--model PATH`), sample a checkpoint (`--checkpoint PATH`).
 
 Exit status: 0 success; 1 a documented negative result (no usable face in the photo, errors in
 a params file); 2 a usage error or something missing (a model not trained yet, a file that does
@@ -145,6 +146,24 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sample(args: argparse.Namespace) -> int:
+    from dlpipe.serving.sampling import write_samples
+
+    out = args.out or Path(f"samples_{args.model}.png")
+    if args.checkpoint is not None:
+        from dlpipe.serving.sampling import load_sampler
+
+        sampler = load_sampler(args.model, args.checkpoint)
+    else:
+        from dlpipe.paths import project_root
+        from dlpipe.serving.registry import load_image_sampler
+
+        sampler = load_image_sampler(project_root(), args.model, args.version)
+    write_samples(sampler, args.n, args.seed, out)
+    print(f"{out}: {args.n} new images from the {args.model.upper()} (seed {args.seed})")
+    return 0
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from dlpipe.config import ConfigError
     from dlpipe.crawling.run import crawl_with_params
@@ -279,6 +298,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the scores here (default: stdout)",
     )
     _model_source(cls, "models/classifier", "classifiers")
+
+    smp = add(
+        "sample",
+        "a grid of new images from the trained VAE or GAN, as a PNG",
+        cmd_sample,
+    )
+    smp.add_argument(
+        "--model", choices=("vae", "gan"), required=True, help="which generative model"
+    )
+    smp.add_argument(
+        "-n", type=_positive, default=64, metavar="N", help="how many images (64; at most 1024)"
+    )
+    smp.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="the same seed, the same images"
+    )
+    smp.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="default: samples_<model>.png"
+    )
+    source = smp.add_mutually_exclusive_group()
+    source.add_argument(
+        "--version",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="version N of the registered model dlpipe-vae / dlpipe-gan (default: the latest)",
+    )
+    source.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="a checkpoint instead of the registry's model (e.g. models/vae/best.ckpt)",
+    )
 
     crawl = add(
         "crawl",

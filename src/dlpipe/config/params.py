@@ -18,6 +18,8 @@ from dlpipe.config.sections_data import (
     MovielensConfig,
     StocksConfig,
 )
+from dlpipe.config.sections_digits import DigitClassifierConfig, ScoresConfig
+from dlpipe.config.sections_gan import GanConfig
 from dlpipe.config.sections_training import (
     CompareOptimizersConfig,
     EigenfacesConfig,
@@ -27,6 +29,7 @@ from dlpipe.config.sections_training import (
     TraceOptimizersConfig,
     TrainingConfig,
 )
+from dlpipe.config.sections_vae import VaeConfig
 
 
 class Params(Section):
@@ -49,6 +52,10 @@ class Params(Section):
     classifier_data: ClassifierDataConfig
     classifiers: ClassifiersConfig
     ann_study: AnnStudyConfig
+    digit_classifier: DigitClassifierConfig
+    scores: ScoresConfig
+    vae: VaeConfig
+    gan: GanConfig
 
     @model_validator(mode="after")
     def _crops_survive_the_pooling(self) -> Params:

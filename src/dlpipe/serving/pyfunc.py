@@ -15,6 +15,9 @@ the same code the `dlpipe` commands run:
 - `RecommenderModel` (artifacts `recommendations` and `titles`): column `user` (MovieLens ids) and
   optionally `k` (how many, default DEFAULT_K, at most STORED_PER_USER); answered with rows
   `user, rank, item, title, score`: each user's top-k unseen movies.
+- `VaeSamplerModel`, `GanSamplerModel` (artifact `checkpoint`: the trained module): column `n`
+  (how many images) and optionally `seed`; answered with one row per image: `sample` (0-based)
+  and `png` (the image as a base64-encoded PNG, grey, values 0-255).
 - `TableClassifierModel` (artifact `model`: the folder with the chosen Pipeline and its card):
   rows of the table's feature columns (others are ignored); answered per row with `probability`
   (of the positive label) and `label` at the cost-sensitive threshold.
@@ -47,7 +50,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
-from dlpipe.serving.registry import CLASSIFIERS, FACES, RECOMMENDER, STOCKS
+from dlpipe.serving.registry import CLASSIFIERS, FACES, GAN, RECOMMENDER, STOCKS, VAE
 from dlpipe.tracking import RunLogger, pinned_requirements, registered_name
 
 log = logging.getLogger(__name__)
@@ -189,6 +192,50 @@ class TableClassifierModel(mlflow.pyfunc.PythonModel):
             raise BadInput(str(exc)) from None
 
 
+class _SamplerModel(mlflow.pyfunc.PythonModel):
+    """New images from a generative model: see the module docstring."""
+
+    KIND = ""
+
+    def load_context(self, context: Any) -> None:
+        self.load(context.artifacts)
+
+    def load(self, artifacts: Mapping[str, str]) -> None:
+        from dlpipe.serving.sampling import load_sampler
+
+        self.sampler = load_sampler(self.KIND, Path(artifacts["checkpoint"]))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        import io
+
+        from PIL import Image
+
+        from dlpipe.serving.errors import ServingError
+
+        frame = _frame(model_input)
+        counts = _column(frame, "n")
+        seeds = frame["seed"] if "seed" in frame.columns else pd.Series(0, index=frame.index)
+        rows = []
+        for n, seed in zip(counts, seeds, strict=True):
+            try:
+                images = self.sampler.sample(int(n), 0 if pd.isna(seed) else int(seed))
+            except ServingError as exc:
+                raise BadInput(str(exc)) from None
+            for i, image in enumerate(images):
+                buffer = io.BytesIO()
+                Image.fromarray(np.round(image * 255).astype(np.uint8)).save(buffer, "PNG")
+                rows.append((i, base64.b64encode(buffer.getvalue()).decode("ascii")))
+        return pd.DataFrame(rows, columns=["sample", "png"]).astype({"sample": "int64"})
+
+
+class VaeSamplerModel(_SamplerModel):
+    KIND = VAE
+
+
+class GanSamplerModel(_SamplerModel):
+    KIND = GAN
+
+
 # --- registering: one call per family, from its stage ------------------------------------------
 
 # What each model imports (dlpipe's own source travels with it), pinned to the lock.
@@ -198,6 +245,8 @@ REQUIREMENTS = {
     STOCKS: (*COMMON, "torch"),
     RECOMMENDER: COMMON,
     CLASSIFIERS: (*COMMON, "scikit-learn", "joblib", "torch", "lightning"),
+    VAE: (*COMMON, "torch", "lightning", "pillow"),
+    GAN: (*COMMON, "torch", "lightning", "pillow"),
 }
 
 
@@ -252,6 +301,14 @@ def register_classifier(run: RunLogger, folder: Path, example_rows: pd.DataFrame
         named = Path(scratch) / "classifier"
         shutil.copytree(folder, named)
         return _log(run, CLASSIFIERS, TableClassifierModel(), {"model": named}, example_rows)
+
+
+def register_sampler(run: RunLogger, kind: str, checkpoint: Path) -> str | None:
+    """The trained VAE or GAN (its Lightning checkpoint) as `dlpipe-vae` / `dlpipe-gan`; the
+    input example asks for 4 images with seed 0."""
+    model = VaeSamplerModel() if kind == VAE else GanSamplerModel()
+    example = pd.DataFrame({"n": np.array([4], np.int64), "seed": np.array([0], np.int64)})
+    return _log(run, kind, model, {"checkpoint": checkpoint}, example, optional=("seed",))
 
 
 def _log(

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 OPTIMIZERS, FACES, STOCKS, RECOMMENDER = "optimizers", "faces", "stock_lstm", "recommender"
 CLASSIFIERS = "classifiers"
+VAE, GAN = "vae", "gan"  # registered as dlpipe-vae and dlpipe-gan (experiment: generative)
 REPRO = "run `make repro` first"
 
 
@@ -61,6 +62,11 @@ def load_recommender(root: Path, version: int | None = None) -> Any:
 def load_table_classifier(root: Path, version: int | None = None) -> Any:
     """The registered table classifier's TabularModel (latest version unless `version`)."""
     return _python_model(root, CLASSIFIERS, version).model
+
+
+def load_image_sampler(root: Path, kind: str, version: int | None = None) -> Any:
+    """The registered VAE's or GAN's Sampler (latest version unless `version`)."""
+    return _python_model(root, kind, version).sampler
 
 
 def _python_model(root: Path, family: str, version: int | None) -> Any:
