@@ -12,16 +12,16 @@ import torch
 from dlpipe.config import TrainingConfig
 from dlpipe.data.tensor_data import TensorPairs, tensor_loader
 from dlpipe.models.components.gan_nets import MlpDiscriminator, MlpGenerator
-from dlpipe.models.gan_module import FUSED_ADAM, HISTORY_KEYS, GANModule, fused_adam
+from dlpipe.models.gan_module import FUSED_ADAM, HISTORY_KEYS, INFO_KEY, GANModule, fused_adam
 from dlpipe.optim import optimizer_factory
 from dlpipe.training import build_trainer
 
 
-def small_gan(lr_d: float = 0.01, grid_seed: int = 0) -> GANModule:
+def small_gan(lr_d: float = 0.01, grid_seed: int = 0, codes: int = 0) -> GANModule:
     torch.manual_seed(0)
     return GANModule(
-        MlpGenerator(8, (16,)),
-        MlpDiscriminator((16,)),
+        MlpGenerator(8, (16,), codes=codes),
+        MlpDiscriminator((16,), codes=codes),
         optimizer_factory("adam", {"lr": 0.01, "beta1": 0.5}),
         optimizer_factory("adam", {"lr": lr_d, "beta1": 0.5}),
         real_label=0.9,
@@ -57,18 +57,20 @@ def test_one_batch_steps_both_players(cpu_training: TrainingConfig, tmp_path: Pa
     assert len(module.frames) == 1 and module.frames[0].shape == (6, 28, 28)
 
 
+@pytest.mark.parametrize("codes", [0, 4])
 def test_per_step_numbers_match_a_hand_computation(
-    cpu_training: TrainingConfig, tmp_path: Path
+    codes: int, cpu_training: TrainingConfig, tmp_path: Path
 ) -> None:
     """A discriminator with zero weights answers its last bias b for every image; with lr_d = 0
     it keeps doing so, so D(x) = D(G(z)) = sigmoid(b), the discriminator loss is
     softplus(b) - 0.9 b + softplus(b) (real target 0.9, fake target 0) and the generator's is
-    softplus(b) - b, at every step."""
-    module = small_gan(lr_d=0.0)
+    softplus(b) - b, at every step. Its code head's logits are all 0: a uniform guess, whose
+    cross-entropy is ln(codes) whatever the category."""
+    module = small_gan(lr_d=0.0, codes=codes)
     with torch.no_grad():
         for p in module.discriminator.parameters():
             p.zero_()
-        module.discriminator.net[-1].bias.fill_(1.0)
+        module.discriminator.head.bias.fill_(1.0)
     train(module, cpu_training, batches=3, tmp_path=tmp_path)
     softplus = math.log1p(math.e)
     expected = {
@@ -77,6 +79,9 @@ def test_per_step_numbers_match_a_hand_computation(
         "train/d_real": 1 / (1 + math.exp(-1.0)),
         "train/d_fake": 1 / (1 + math.exp(-1.0)),
     }
+    if codes:
+        expected[INFO_KEY] = math.log(codes)
+    assert set(module.history) == set(expected)
     for key, value in expected.items():
         assert module.history[key] == pytest.approx([value] * 3, rel=1e-6), key
 
@@ -115,6 +120,8 @@ def test_a_checkpoint_alone_rebuilds_the_module(
 
 
 def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="same `codes`"):
+        GANModule(MlpGenerator(4, (4,), codes=2), MlpDiscriminator((4,)))
     with pytest.raises(ValueError, match="real_label"):
         GANModule(MlpGenerator(4, (4,)), MlpDiscriminator((4,)), real_label=0.5)
     with pytest.raises(TypeError, match="unexpected"):

@@ -11,6 +11,7 @@ from dlpipe.models.components.gan_nets import (
     DcganGenerator,
     MlpDiscriminator,
     MlpGenerator,
+    code_of,
     refresh_batch_norm,
     sample_images,
     update_average,
@@ -19,6 +20,7 @@ from dlpipe.models.components.gan_nets import (
 PAIRS = {
     "mlp": lambda: (MlpGenerator(8, (16, 32)), MlpDiscriminator((32, 16), dropout=0.1)),
     "dcgan": lambda: (DcganGenerator(8, 4), DcganDiscriminator(4, dropout=0.1)),
+    "infogan": lambda: (MlpGenerator(8, (16,), codes=3), MlpDiscriminator((16,), codes=3)),
 }
 
 
@@ -100,3 +102,30 @@ def test_refreshed_batch_norm_statistics_are_those_of_the_noise() -> None:
     torch.testing.assert_close(generator.net[1].running_mean, mean)
     torch.testing.assert_close(generator.net[1].running_var, var)
     assert not generator.training and generator.net[1].momentum == 0.1
+
+
+def test_a_code_is_the_argmax_of_the_first_noise_values_and_only_it_counts() -> None:
+    torch.manual_seed(0)
+    generator = MlpGenerator(6, (8,), codes=3)
+    generator.eval()
+    z = torch.tensor([[0.1, 2.0, -1.0, 0.3, 0.4, 0.5], [5.0, 0.0, 1.0, 0.3, 0.4, 0.5]])
+    assert code_of(z, 3).tolist() == [1, 0]
+    # Another noise with the same category and the same free values: the same image.
+    same = torch.tensor([[-3.0, 0.5, 0.2, 0.3, 0.4, 0.5]])
+    assert torch.equal(generator(same), generator(z[:1]))
+    assert not torch.equal(generator(z[1:]), generator(z[:1]))
+    with pytest.raises(ValueError, match="codes"):
+        MlpGenerator(4, (8,), codes=4)  # no free noise left
+
+
+@pytest.mark.parametrize(
+    "discriminator", [MlpDiscriminator((16,), codes=5), DcganDiscriminator(2, codes=5)]
+)
+def test_the_code_head_shares_the_body(discriminator: nn.Module) -> None:
+    discriminator.eval()
+    images = torch.rand(4, 784)
+    logits, code_logits = discriminator.forward_codes(images)
+    assert logits.shape == (4,) and code_logits.shape == (4, 5)
+    assert torch.equal(logits, discriminator(images))
+    with pytest.raises(ValueError, match="no code head"):
+        MlpDiscriminator((4,)).forward_codes(images)

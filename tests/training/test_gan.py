@@ -14,11 +14,11 @@ from dlpipe.config import TrainingConfig
 from dlpipe.config.sections_gan import GanConfig
 from dlpipe.datasets.mnist import MnistSplits
 from dlpipe.models.components.gan_nets import DcganGenerator, MlpGenerator
-from dlpipe.models.gan_module import HISTORY_KEYS, GANModule
+from dlpipe.models.gan_module import HISTORY_KEYS, INFO_KEY, GANModule
 from dlpipe.training.gan import train_gan
 
 
-def tiny_config(kind: str, max_epochs: int, ema_decay: float = 0.0) -> GanConfig:
+def tiny_config(kind: str, max_epochs: int, ema_decay: float = 0.0, codes: int = 0) -> GanConfig:
     return GanConfig(
         kind=kind,
         noise_dim=8,
@@ -38,34 +38,40 @@ def tiny_config(kind: str, max_epochs: int, ema_decay: float = 0.0) -> GanConfig
         d_steps=2,
         real_label=0.9,
         ema_decay=ema_decay,
+        codes=codes,
+        info_weight=1.0,
         grid_size=9,
         score_samples=10,
     )
 
 
 @pytest.mark.parametrize(
-    ("kind", "network", "ema_decay"), [("mlp", MlpGenerator, 0.9), ("dcgan", DcganGenerator, 0.0)]
+    ("kind", "network", "ema_decay", "codes"),
+    [("mlp", MlpGenerator, 0.9, 3), ("dcgan", DcganGenerator, 0.0, 0)],
 )
 def test_a_short_run_records_every_step_and_every_epoch(
     kind: str,
     network: type,
     ema_decay: float,
+    codes: int,
     mnist_splits: MnistSplits,
     cpu_training: TrainingConfig,
     tmp_path: Path,
 ) -> None:
     epochs = 2
-    cfg = tiny_config(kind, epochs, ema_decay)
+    cfg = tiny_config(kind, epochs, ema_decay, codes)
     result = train_gan(mnist_splits, cfg, cpu_training, 0, None, tmp_path)
     steps = epochs * math.ceil(len(mnist_splits.train_x) / 64)  # 400 images: 7 batches an epoch
+    keys = (*HISTORY_KEYS, INFO_KEY) if codes else HISTORY_KEYS
     assert {key: len(values) for key, values in result.history.items()} == dict.fromkeys(
-        HISTORY_KEYS, steps
+        keys, steps
     )
     assert all(np.isfinite(values).all() for values in result.history.values())
     assert all(0 < p < 1 for p in result.history["train/d_real"] + result.history["train/d_fake"])
     assert result.frames.shape == (epochs, 9, 28, 28) and result.frames.dtype == np.float32
     assert not np.array_equal(result.frames[0], result.frames[1])  # the generator moved
     assert isinstance(result.generator, network) and not result.generator.training
+    assert result.generator.codes == codes
     samples = result.generate(20, seed=3)
     assert samples.shape == (20, 28, 28) and samples.min() >= 0 and samples.max() <= 1
     np.testing.assert_array_equal(result.generate(20, seed=3), samples)

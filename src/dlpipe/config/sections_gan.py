@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from dlpipe.config.base import Bool, Count, Positive, Probability, Section
+from dlpipe.config.base import Bool, Count, Count0, NonNegative, Positive, Probability, Section
 
 GanKind = Literal["mlp", "dcgan"]
 Decay = Annotated[float, Field(ge=0, lt=1)]  # Adam's beta1, beta2
@@ -37,7 +37,8 @@ class GanConfig(Section):
     """Adam for both players (`lr_g`, `lr_d`, shared betas); `d_steps` discriminator updates per
     generator update (on the same real batch); the discriminator's target for real images is
     `real_label` (one-sided label smoothing below 1). With `ema_decay` > 0 the grids and
-    samples come from an exponential moving average of the generator's weights. `grid_size`
+    samples come from an exponential moving average of the generator's weights. `codes` > 0
+    adds InfoGAN's categorical code (at most noise_dim - 1; MNIST: 10). `grid_size`
     fixed-noise samples give the per-epoch grids; `score_samples` fresh samples feed the
     scores."""
 
@@ -55,5 +56,8 @@ class GanConfig(Section):
     d_steps: Count
     real_label: RealLabel
     ema_decay: Probability  # 0 = sample from the trained generator itself
+    # Defaults only so that params files written before InfoGAN codes still load.
+    codes: Count0 = 0  # InfoGAN categories carried by the noise; 0 = a plain GAN
+    info_weight: NonNegative = 1.0  # weight of the code's cross-entropy (InfoGAN's lambda)
     grid_size: Count
     score_samples: Count

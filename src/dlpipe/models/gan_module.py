@@ -29,7 +29,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlpipe.data.tensor_data import Batch
-from dlpipe.models.components.gan_nets import refresh_batch_norm, sample_images, update_average
+from dlpipe.models.components.gan_nets import (
+    code_of,
+    refresh_batch_norm,
+    sample_images,
+    update_average,
+)
 from dlpipe.models.split_module import build_network, network_spec, optimizer_spec
 from dlpipe.optim.factory import OptimizerFactory
 from dlpipe.optim.factory import optimizer_factory as build_factory
@@ -38,7 +43,10 @@ log = logging.getLogger(__name__)
 
 HISTORY_KEYS = ("train/d_loss", "train/g_loss", "train/d_real", "train/d_fake")
 """Per-step curves: discriminator loss, generator loss, mean D(x) on the real batch and mean
-D(G(z)) on the generated batch (both probabilities, read before the discriminator's update)."""
+D(G(z)) on the generated batch (both probabilities, read before the discriminator's update).
+The losses are the adversarial parts only; with InfoGAN codes `INFO_KEY` adds the code's
+cross-entropy in the generator step."""
+INFO_KEY = "train/info_loss"
 EMA_WARMUP = 10  # TensorFlow's: the average spans about the last 1/9 of the steps so far
 FUSED_ADAM = "torch_adam_fused"  # the recorded name of `fused_adam` factories
 
@@ -72,6 +80,10 @@ class GANModule(pl.LightningModule):
     `ema_decay` > 0 keeps an exponential moving average of the generator's weights after every
     generator step (`generator_average`); it then makes the grids and samples (`sampler`), with
     its BatchNorm statistics re-estimated at each epoch end.
+    Networks built with `codes` > 0 (both the same) train InfoGAN's categorical code: both
+    players also minimise `info_weight` times the cross-entropy of the discriminator's guess of
+    the category the noise carried (the discriminator's code head in its step, the generator in
+    its own).
     """
 
     def __init__(
@@ -86,11 +98,14 @@ class GANModule(pl.LightningModule):
         grid_size: int = 64,
         grid_seed: int = 0,
         ema_decay: float = 0.0,
+        info_weight: float = 1.0,
         **rebuild: Any,
     ) -> None:
         super().__init__()
         if d_steps < 1 or grid_size < 1:
             raise ValueError(f"d_steps and grid_size must be >= 1, got {d_steps}, {grid_size}")
+        if info_weight < 0:
+            raise ValueError(f"info_weight must be >= 0, got {info_weight}")
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
         if not 0.5 < real_label <= 1.0:
@@ -119,6 +134,7 @@ class GANModule(pl.LightningModule):
                 "grid_size": int(grid_size),
                 "grid_seed": int(grid_seed),
                 "ema_decay": float(ema_decay),
+                "info_weight": float(info_weight),
             },
             logger=False,
         )
@@ -135,13 +151,21 @@ class GANModule(pl.LightningModule):
         self._g_updates = 0
         self.grid_seed = int(grid_seed)
         self.d_steps = int(d_steps)
+        self.codes = int(getattr(generator, "codes", 0))
+        if int(getattr(discriminator, "codes", 0)) != self.codes:
+            raise ValueError(
+                f"the generator carries {self.codes} code categories but the discriminator "
+                f"guesses {getattr(discriminator, 'codes', 0)}: give both the same `codes`"
+            )
+        self.info_weight = float(info_weight)
         self.real_label = float(real_label)
         self.noise_dim = int(generator.noise_dim)
         seeded = torch.Generator().manual_seed(int(grid_seed))
         self.register_buffer(
             "fixed_noise", torch.randn(grid_size, self.noise_dim, generator=seeded)
         )
-        self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
+        keys = (*HISTORY_KEYS, INFO_KEY) if self.codes else HISTORY_KEYS
+        self.history: dict[str, list[float]] = {key: [] for key in keys}
         self.frames: list[torch.Tensor] = []  # one (grid_size, H, W) float CPU tensor per epoch
         self._steps: list[torch.Tensor] = []  # this epoch's stacked per-step values
 
@@ -170,21 +194,22 @@ class GANModule(pl.LightningModule):
         g_opt, d_opt = self.optimizers()
         n = len(real)
         for _ in range(self.d_steps):
-            fake = self.generator(torch.randn(n, self.noise_dim, device=self.device))
+            z = torch.randn(n, self.noise_dim, device=self.device)
+            fake = self.generator(z)
             real_logits = self.discriminator(real)
-            fake_logits = self.discriminator(fake.detach())
+            fake_logits, d_info = self._judge(fake.detach(), z)
             d_loss = F.binary_cross_entropy_with_logits(
                 real_logits, torch.full_like(real_logits, self.real_label)
             ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
             d_opt.zero_grad(set_to_none=True)
-            self.manual_backward(d_loss)
+            self.manual_backward(d_loss + self.info_weight * d_info)
             d_opt.step()
         # The discriminator's weights need no gradient here: only the generator steps.
         with self.toggled_optimizer(g_opt):
-            g_logits = self.discriminator(fake)
+            g_logits, g_info = self._judge(fake, z)
             g_loss = F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
             g_opt.zero_grad(set_to_none=True)
-            self.manual_backward(g_loss)
+            self.manual_backward(g_loss + self.info_weight * g_info)
             g_opt.step()
         if self.generator_average is not None:
             # A short memory at first (TensorFlow's ExponentialMovingAverage with num_updates),
@@ -194,23 +219,30 @@ class GANModule(pl.LightningModule):
             decay = min(self.ema_decay, (1 + t) / (EMA_WARMUP + t))
             update_average(self.generator_average, self.generator, decay)
         with torch.no_grad():
-            self._steps.append(
-                torch.stack(
-                    (
-                        d_loss.detach(),
-                        g_loss.detach(),
-                        torch.sigmoid(real_logits).mean(),
-                        torch.sigmoid(fake_logits).mean(),
-                    )
-                )
-            )
+            values = [
+                d_loss.detach(),
+                g_loss.detach(),
+                torch.sigmoid(real_logits).mean(),
+                torch.sigmoid(fake_logits).mean(),
+            ]
+            if self.codes:
+                values.append(g_info.detach())
+            self._steps.append(torch.stack(values))
         # Returned for the callbacks (StopOnNonFiniteLoss); nothing backpropagates it.
         return d_loss.detach() + g_loss.detach()
+
+    def _judge(self, images: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The discriminator's logits for generated `images`, and with codes the cross-entropy
+        of its guess of the category that `z` carried (0 without codes)."""
+        if not self.codes:
+            return self.discriminator(images), torch.zeros((), device=images.device)
+        logits, code_logits = self.discriminator.forward_codes(images)
+        return logits, F.cross_entropy(code_logits, code_of(z, self.codes))
 
     def on_train_epoch_end(self) -> None:
         if self._steps:
             columns = torch.stack(self._steps).cpu().T.tolist()
-            for key, values in zip(HISTORY_KEYS, columns, strict=True):
+            for key, values in zip(self.history, columns, strict=True):
                 self.history[key].extend(values)
             self._steps = []
         if self.generator_average is not None:

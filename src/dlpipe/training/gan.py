@@ -59,13 +59,21 @@ def build_gan_networks(cfg: GanConfig, image_size: int = 28) -> tuple[nn.Module,
     if cfg.kind == "mlp":
         return (
             MlpGenerator(
-                cfg.noise_dim, cfg.mlp.generator_hidden, image_size, cfg.mlp.generator_batch_norm
+                cfg.noise_dim,
+                cfg.mlp.generator_hidden,
+                image_size,
+                cfg.mlp.generator_batch_norm,
+                cfg.codes,
             ),
-            MlpDiscriminator(cfg.mlp.discriminator_hidden, image_size, cfg.discriminator_dropout),
+            MlpDiscriminator(
+                cfg.mlp.discriminator_hidden, image_size, cfg.discriminator_dropout, cfg.codes
+            ),
         )
     return (
-        DcganGenerator(cfg.noise_dim, cfg.dcgan.generator_channels, image_size),
-        DcganDiscriminator(cfg.dcgan.discriminator_channels, image_size, cfg.discriminator_dropout),
+        DcganGenerator(cfg.noise_dim, cfg.dcgan.generator_channels, image_size, cfg.codes),
+        DcganDiscriminator(
+            cfg.dcgan.discriminator_channels, image_size, cfg.discriminator_dropout, cfg.codes
+        ),
     )
 
 
@@ -85,6 +93,7 @@ def build_gan_module(cfg: GanConfig, seed: int, image_size: int = 28) -> GANModu
         grid_size=cfg.grid_size,
         grid_seed=seed,
         ema_decay=cfg.ema_decay,
+        info_weight=cfg.info_weight,
     )
 
 

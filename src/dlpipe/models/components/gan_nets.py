@@ -5,6 +5,13 @@ range as every other image in the project, so real and generated images meet the
 on one scale). Discriminators take images of any shape with size*size pixels per row, (N, 784)
 batches included, and return one logit per image (N,), for BCE-with-logits.
 
+With `codes` > 0 a pair carries InfoGAN's categorical code (Chen et al. 2016): the generator
+replaces the first `codes` noise values with the one-hot of their argmax (a uniform category,
+still drawn as plain Gaussian noise, so sampling needs nothing new), and the discriminator gets
+a second head that guesses that category from the image (`forward_codes`). Trained to agree,
+the categories split the data into distinct modes without any label: on MNIST mostly the
+digits, so fewer samples fall between two digits and every digit keeps its share.
+
 Every network exposes `init_kwargs` (plain values), so a checkpoint can rebuild it.
 """
 
@@ -15,6 +22,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 LEAK = 0.2  # LeakyReLU slope in discriminators and the MLP generator (Radford et al. 2016)
 
@@ -23,6 +31,48 @@ def _as_images(x: torch.Tensor, size: int) -> torch.Tensor:
     """(N, ...) with size*size values per row -> (N, 1, size, size), rescaled to [-1, 1]: the
     discriminator sees zero-centred inputs while images stay in [0, 1] outside."""
     return x.reshape(len(x), 1, size, size) * 2.0 - 1.0
+
+
+def code_of(z: torch.Tensor, codes: int) -> torch.Tensor:
+    """The category (N,) that noise (N, noise_dim) carries: the argmax of its first `codes`
+    values (uniform over the categories for Gaussian noise)."""
+    return z[:, :codes].argmax(dim=1)
+
+
+def _check_codes(noise_dim: int, codes: int) -> None:
+    if codes < 0 or (codes > 0 and not 2 <= codes < noise_dim):
+        raise ValueError(
+            f"codes must be 0 (none) or in [2, noise_dim) = [2, {noise_dim}), got {codes}"
+        )
+
+
+def _with_code(z: torch.Tensor, codes: int) -> torch.Tensor:
+    """The generator's input: noise with its first `codes` values replaced by their category,
+    one-hot."""
+    if codes == 0:
+        return z
+    one_hot = F.one_hot(code_of(z, codes), codes).to(z.dtype)
+    return torch.cat((one_hot, z[:, codes:]), dim=1)
+
+
+class _Discriminator(nn.Module):
+    """`body` (image -> features) and `head` (features -> one logit); with codes, `code_head`
+    (features -> category logits)."""
+
+    image_size: int
+    body: nn.Module
+    head: nn.Module
+    code_head: nn.Module | None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(_as_images(x, self.image_size))).squeeze(1)
+
+    def forward_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits (N,), category logits (N, codes)) from one pass through the body."""
+        if self.code_head is None:
+            raise ValueError(f"this {type(self).__name__} has no code head (codes=0)")
+        features = self.body(_as_images(x, self.image_size))
+        return self.head(features).squeeze(1), self.code_head(features)
 
 
 class MlpGenerator(nn.Module):
@@ -38,15 +88,19 @@ class MlpGenerator(nn.Module):
         hidden_sizes: Sequence[int],
         image_size: int = 28,
         batch_norm: bool = True,
+        codes: int = 0,
     ) -> None:
         super().__init__()
+        _check_codes(noise_dim, codes)
         self.init_kwargs: dict[str, Any] = {
             "noise_dim": int(noise_dim),
             "hidden_sizes": [int(size) for size in hidden_sizes],
             "image_size": int(image_size),
             "batch_norm": bool(batch_norm),
+            "codes": int(codes),
         }
         self.noise_dim = int(noise_dim)
+        self.codes = int(codes)
         self.image_size = int(image_size)
         layers: list[nn.Module] = []
         width = noise_dim
@@ -60,25 +114,34 @@ class MlpGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        logits = self.net(z)
+        logits = self.net(_with_code(z, self.codes))
         return torch.sigmoid(logits).reshape(len(z), 1, self.image_size, self.image_size)
 
 
-class MlpDiscriminator(nn.Module):
-    """image -> [Linear -> LeakyReLU (-> Dropout)] per hidden width -> Linear -> one logit."""
+class MlpDiscriminator(_Discriminator):
+    """image -> [Linear -> LeakyReLU (-> Dropout)] per hidden width -> Linear -> one logit
+    (and, with `codes`, a Linear to that many category logits beside it)."""
 
     def __init__(
-        self, hidden_sizes: Sequence[int], image_size: int = 28, dropout: float = 0.0
+        self,
+        hidden_sizes: Sequence[int],
+        image_size: int = 28,
+        dropout: float = 0.0,
+        codes: int = 0,
     ) -> None:
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if codes < 0 or codes == 1:
+            raise ValueError(f"codes must be 0 (none) or >= 2, got {codes}")
         self.init_kwargs: dict[str, Any] = {
             "hidden_sizes": [int(size) for size in hidden_sizes],
             "image_size": int(image_size),
             "dropout": float(dropout),
+            "codes": int(codes),
         }
         self.image_size = int(image_size)
+        self.codes = int(codes)
         layers: list[nn.Module] = [nn.Flatten()]
         width = image_size * image_size
         for size in hidden_sizes:
@@ -86,11 +149,9 @@ class MlpDiscriminator(nn.Module):
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = size
-        layers.append(nn.Linear(width, 1))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(_as_images(x, self.image_size)).squeeze(1)
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(width, 1)
+        self.code_head = nn.Linear(width, codes) if codes else None
 
 
 def _check_size(image_size: int) -> None:
@@ -104,15 +165,18 @@ class DcganGenerator(nn.Module):
     """noise -> Linear to (2c, s/4, s/4) -> BN, ReLU -> ConvT to (c, s/2, s/2) -> BN, ReLU ->
     ConvT to (1, s, s) -> sigmoid, with c = `channels` (Radford et al. 2016, sized for 28x28)."""
 
-    def __init__(self, noise_dim: int, channels: int, image_size: int = 28) -> None:
+    def __init__(self, noise_dim: int, channels: int, image_size: int = 28, codes: int = 0) -> None:
         super().__init__()
         _check_size(image_size)
+        _check_codes(noise_dim, codes)
         self.init_kwargs: dict[str, Any] = {
             "noise_dim": int(noise_dim),
             "channels": int(channels),
             "image_size": int(image_size),
+            "codes": int(codes),
         }
         self.noise_dim = int(noise_dim)
+        self.codes = int(codes)
         self.base = (2 * channels, image_size // 4, image_size // 4)
         self.project = nn.Sequential(
             nn.Linear(noise_dim, 2 * channels * (image_size // 4) ** 2, bias=False),
@@ -127,25 +191,33 @@ class DcganGenerator(nn.Module):
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.upsample(self.project(z).reshape(len(z), *self.base)))
+        projected = self.project(_with_code(z, self.codes)).reshape(len(z), *self.base)
+        return torch.sigmoid(self.upsample(projected))
 
 
-class DcganDiscriminator(nn.Module):
+class DcganDiscriminator(_Discriminator):
     """image -> Conv to (c, s/2, s/2) -> LeakyReLU -> Conv to (2c, s/4, s/4) -> BN, LeakyReLU ->
-    Linear -> one logit, with c = `channels`."""
+    Linear -> one logit (and, with `codes`, a Linear to that many category logits beside it),
+    with c = `channels`."""
 
-    def __init__(self, channels: int, image_size: int = 28, dropout: float = 0.0) -> None:
+    def __init__(
+        self, channels: int, image_size: int = 28, dropout: float = 0.0, codes: int = 0
+    ) -> None:
         super().__init__()
         _check_size(image_size)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if codes < 0 or codes == 1:
+            raise ValueError(f"codes must be 0 (none) or >= 2, got {codes}")
         self.init_kwargs: dict[str, Any] = {
             "channels": int(channels),
             "image_size": int(image_size),
             "dropout": float(dropout),
+            "codes": int(codes),
         }
         self.image_size = int(image_size)
-        self.net = nn.Sequential(
+        self.codes = int(codes)
+        self.body = nn.Sequential(
             nn.Conv2d(1, channels, 4, stride=2, padding=1),
             nn.LeakyReLU(LEAK),
             nn.Dropout(dropout) if dropout > 0 else nn.Identity(),
@@ -154,11 +226,10 @@ class DcganDiscriminator(nn.Module):
             nn.LeakyReLU(LEAK),
             nn.Dropout(dropout) if dropout > 0 else nn.Identity(),
             nn.Flatten(),
-            nn.Linear(2 * channels * (image_size // 4) ** 2, 1),
         )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(_as_images(x, self.image_size)).squeeze(1)
+        width = 2 * channels * (image_size // 4) ** 2
+        self.head = nn.Linear(width, 1)
+        self.code_head = nn.Linear(width, codes) if codes else None
 
 
 SAMPLE_BATCH = 1000  # images per forward pass when sampling many
