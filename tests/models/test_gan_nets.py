@@ -21,6 +21,7 @@ PAIRS = {
     "mlp": lambda: (MlpGenerator(8, (16, 32)), MlpDiscriminator((32, 16), dropout=0.1)),
     "dcgan": lambda: (DcganGenerator(8, 4), DcganDiscriminator(4, dropout=0.1)),
     "infogan": lambda: (MlpGenerator(8, (16,), codes=3), MlpDiscriminator((16,), codes=3)),
+    "infogan-dcgan": lambda: (DcganGenerator(8, 4, codes=3), DcganDiscriminator(4, codes=3)),
 }
 
 

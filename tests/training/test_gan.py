@@ -95,3 +95,10 @@ def test_the_same_seed_trains_the_same_gan(
     assert first.history == again.history
     np.testing.assert_array_equal(first.frames, again.frames)
     assert first.history != other.history
+
+
+def test_a_code_must_leave_free_noise() -> None:
+    assert tiny_config("mlp", 1, codes=7).codes == 7  # noise_dim 8: one value stays free
+    for codes in (1, 8):
+        with pytest.raises(ValueError, match=rf"codes: must be .*\(got {codes}\)"):
+            tiny_config("mlp", 1, codes=codes)

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from dlpipe.config.base import Bool, Count, Count0, NonNegative, Positive, Probability, Section
+from dlpipe.config.base import (
+    Bool,
+    Count,
+    Count0,
+    NonNegative,
+    Positive,
+    Probability,
+    Section,
+    rules_error,
+)
 
 GanKind = Literal["mlp", "dcgan"]
 Decay = Annotated[float, Field(ge=0, lt=1)]  # Adam's beta1, beta2
@@ -38,9 +47,9 @@ class GanConfig(Section):
     generator update (on the same real batch); the discriminator's target for real images is
     `real_label` (one-sided label smoothing below 1). With `ema_decay` > 0 the grids and
     samples come from an exponential moving average of the generator's weights. `codes` > 0
-    adds InfoGAN's categorical code (at most noise_dim - 1; MNIST: 10). `grid_size`
-    fixed-noise samples give the per-epoch grids; `score_samples` fresh samples feed the
-    scores."""
+    adds InfoGAN's categorical code (fewer than noise_dim; more than the classes works best).
+    `grid_size` fixed-noise samples give the per-epoch grids; `score_samples` fresh samples
+    feed the scores."""
 
     kind: GanKind
     noise_dim: Count
@@ -61,3 +70,13 @@ class GanConfig(Section):
     info_weight: NonNegative = 1.0  # weight of the code's cross-entropy (InfoGAN's lambda)
     grid_size: Count
     score_samples: Count
+
+    @model_validator(mode="after")
+    def _codes_leave_free_noise(self) -> GanConfig:
+        if self.codes and not 2 <= self.codes < self.noise_dim:
+            message = (
+                f"must be 0 (none) or in [2, noise_dim) = [2, {self.noise_dim}): the code takes "
+                f"that many noise values (got {self.codes})"
+            )
+            raise rules_error([("codes", message)])
+        return self

@@ -39,9 +39,9 @@ CHECKPOINT_NAME = "last.ckpt"
 @dataclass(frozen=True, eq=False)
 class GanResult:
     """The generator that makes the samples (the averaged one when `ema_decay` > 0; eval mode,
-    CPU), one value per training step for each of
-    `dlpipe.models.gan_module.HISTORY_KEYS`, and the fixed-noise images after each epoch as
-    float32 (epochs, grid_size, H, W) in [0, 1] (tile them for grids and the GIF)."""
+    CPU), one value per training step for each of `dlpipe.models.gan_module.HISTORY_KEYS` (and
+    `INFO_KEY` with codes), and the fixed-noise images after each epoch as float32
+    (epochs, grid_size, H, W) in [0, 1] (tile them for grids and the GIF)."""
 
     generator: nn.Module
     history: dict[str, list[float]]
@@ -79,8 +79,8 @@ def build_gan_networks(cfg: GanConfig, image_size: int = 28) -> tuple[nn.Module,
 
 def build_gan_module(cfg: GanConfig, seed: int, image_size: int = 28) -> GANModule:
     """Fresh networks (initialised from `seed`) and Adam for both players (torch's fused one:
-    the course's Adam is the same rule, its update 7x slower on CPU); the fixed noise derives from
-    `seed` too."""
+    the course's Adam is the same rule, its update 7x slower on CPU); the fixed noise derives
+    from `seed` too."""
     torch.manual_seed(seed)
     generator, discriminator = build_gan_networks(cfg, image_size)
     return GANModule(

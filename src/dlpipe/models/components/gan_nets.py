@@ -9,8 +9,10 @@ With `codes` > 0 a pair carries InfoGAN's categorical code (Chen et al. 2016): t
 replaces the first `codes` noise values with the one-hot of their argmax (a uniform category,
 still drawn as plain Gaussian noise, so sampling needs nothing new), and the discriminator gets
 a second head that guesses that category from the image (`forward_codes`). Trained to agree,
-the categories split the data into distinct modes without any label: on MNIST mostly the
-digits, so fewer samples fall between two digits and every digit keeps its share.
+the categories split the data into distinct modes without any label, so fewer samples fall
+between two digits and every digit keeps its share. More categories than classes work better:
+with 10 some categories hold two or three similar digits (4/7/9, 3/5/8); with 50 (noise 100)
+34 of them were >= 90% one digit, and the Inception Score rose from 8.97-9.04 to 9.23.
 
 Every network exposes `init_kwargs` (plain values), so a checkpoint can rebuild it.
 """
