@@ -60,7 +60,7 @@ def test_gan_stage(generative: Path) -> None:
     details = json.loads((generative / "reports/generative/gan/details.json").read_text())
     steps = details["steps"]
     lines = (generative / "reports/generative/gan/losses.csv").read_text().splitlines()
-    assert lines[0] == "step,d_loss,g_loss,d_real,d_fake" and len(lines) == steps + 1
+    assert lines[0] == "step,d_loss,g_loss,d_real,d_fake,info_loss" and len(lines) == steps + 1
     runs = _runs(generative, "generative")
     names = {r.info.run_name for r in runs}
     assert {"train_digit_classifier", "train_vae", "train_gan"} <= names

@@ -12,8 +12,9 @@ import torch
 from dlpipe.config import TrainingConfig
 from dlpipe.data.tensor_data import TensorPairs, tensor_loader
 from dlpipe.models.components.gan_nets import MlpDiscriminator, MlpGenerator
-from dlpipe.models.gan_module import FUSED_ADAM, HISTORY_KEYS, INFO_KEY, GANModule, fused_adam
+from dlpipe.models.gan_module import HISTORY_KEYS, INFO_KEY, GANModule
 from dlpipe.optim import optimizer_factory
+from dlpipe.optim.factory import FUSED_ADAM, fused_adam
 from dlpipe.training import build_trainer
 
 

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from dlpipe.models.components.vae_nets import ConvVae, MlpVae, build_vae_net
-from dlpipe.models.vae_module import VAEModule, fused_adam
+from dlpipe.models.vae_module import VAEModule
 from dlpipe.optim import optimizer_factory
+from dlpipe.optim.factory import fused_adam
 
 # training_step called without a Trainer: the epoch means still update, only logging is off.
 NO_TRAINER = pytest.mark.filterwarnings("ignore:You are trying to `self.log\\(\\)`")

@@ -41,7 +41,6 @@ def tiny_config(kind: str, max_epochs: int, ema_decay: float = 0.0, codes: int =
         codes=codes,
         info_weight=1.0,
         grid_size=9,
-        score_samples=10,
     )
 
 

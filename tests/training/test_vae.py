@@ -12,7 +12,8 @@ import torch
 from dlpipe.config import TrainingConfig
 from dlpipe.config.sections_vae import VaeConfig
 from dlpipe.datasets.mnist import MnistSplits
-from dlpipe.models.vae_module import FUSED_ADAM, VAEModule
+from dlpipe.models.vae_module import VAEModule
+from dlpipe.optim.factory import FUSED_ADAM
 from dlpipe.training.vae import (
     ANCHOR,
     VaeResult,

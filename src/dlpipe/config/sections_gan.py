@@ -48,8 +48,8 @@ class GanConfig(Section):
     `real_label` (one-sided label smoothing below 1). With `ema_decay` > 0 the grids and
     samples come from an exponential moving average of the generator's weights. `codes` > 0
     adds InfoGAN's categorical code (fewer than noise_dim; more than the classes works best).
-    `grid_size` fixed-noise samples give the per-epoch grids; `score_samples` fresh samples
-    feed the scores."""
+    `grid_size` fixed-noise samples give the per-epoch grids (`scores.samples` fresh ones are
+    scored)."""
 
     kind: GanKind
     noise_dim: Count
@@ -65,11 +65,9 @@ class GanConfig(Section):
     d_steps: Count
     real_label: RealLabel
     ema_decay: Probability  # 0 = sample from the trained generator itself
-    # Defaults only so that params files written before InfoGAN codes still load.
-    codes: Count0 = 0  # InfoGAN categories carried by the noise; 0 = a plain GAN
-    info_weight: NonNegative = 1.0  # weight of the code's cross-entropy (InfoGAN's lambda)
+    codes: Count0  # InfoGAN categories carried by the noise; 0 = a plain GAN
+    info_weight: NonNegative  # weight of the code's cross-entropy (InfoGAN's lambda)
     grid_size: Count
-    score_samples: Count
 
     @model_validator(mode="after")
     def _codes_leave_free_noise(self) -> GanConfig:

@@ -18,7 +18,6 @@ constructor arguments, both optimizers' names and hyperparameters), so
 from __future__ import annotations
 
 import copy
-import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -35,8 +34,8 @@ from dlpipe.models.components.gan_nets import (
     sample_images,
     update_average,
 )
-from dlpipe.models.split_module import build_network, network_spec, optimizer_spec
-from dlpipe.optim.factory import OptimizerFactory
+from dlpipe.models.split_module import build_network, network_spec
+from dlpipe.optim.factory import OptimizerFactory, optimizer_record
 from dlpipe.optim.factory import optimizer_factory as build_factory
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,6 @@ The losses are the adversarial parts only; with InfoGAN codes `INFO_KEY` adds th
 cross-entropy in the generator step."""
 INFO_KEY = "train/info_loss"
 EMA_WARMUP = 10  # TensorFlow's: the average spans about the last 1/9 of the steps so far
-FUSED_ADAM = "torch_adam_fused"  # the recorded name of `fused_adam` factories
 
 REBUILD_KEYS = frozenset(
     f"{player}_{part}"
@@ -127,8 +125,8 @@ class GANModule(pl.LightningModule):
             {
                 **_prefixed("generator", network_spec(generator)),
                 **_prefixed("discriminator", network_spec(discriminator)),
-                **_prefixed("g", _optimizer_record(g_optimizer_factory)),
-                **_prefixed("d", _optimizer_record(d_optimizer_factory)),
+                **_prefixed("g", optimizer_record(g_optimizer_factory)),
+                **_prefixed("d", optimizer_record(d_optimizer_factory)),
                 "d_steps": int(d_steps),
                 "real_label": float(real_label),
                 "grid_size": int(grid_size),
@@ -273,33 +271,9 @@ class GANModule(pl.LightningModule):
         return sample_images(self.sampler, n, rng)
 
 
-def fused_adam(lr: float, beta1: float = 0.9, beta2: float = 0.999) -> OptimizerFactory:
-    """torch's fused Adam: the course's update (`dlpipe.optim.adam.Adam`, whose docstring maps
-    the two) in one pass over the weights instead of nine. On one CPU thread the course's
-    version took 10 ms of a 25 ms MLP GAN step; the fused one takes 1.5 ms."""
-    return functools.partial(torch.optim.Adam, lr=lr, betas=(beta1, beta2), fused=True)
-
-
-def _optimizer_record(factory: OptimizerFactory | None) -> dict[str, Any]:
-    """`optimizer_spec`'s record, which also knows `fused_adam`."""
-    if factory is None:
-        return {"optimizer": None, "optimizer_hyper": None}
-    if (
-        isinstance(factory, functools.partial)
-        and factory.func is torch.optim.Adam
-        and not factory.args
-        and set(factory.keywords) == {"lr", "betas", "fused"}
-        and factory.keywords["fused"] is True
-    ):
-        beta1, beta2 = factory.keywords["betas"]
-        hyper = {"lr": float(factory.keywords["lr"]), "beta1": float(beta1), "beta2": float(beta2)}
-        return {"optimizer": FUSED_ADAM, "optimizer_hyper": hyper}
-    return optimizer_spec(factory)
-
-
 def _rebuilt_factory(rebuild: Mapping[str, Any], player: str) -> OptimizerFactory | None:
     name = rebuild.get(f"{player}_optimizer")
     if name is None:
         return None
     hyper = dict(rebuild.get(f"{player}_optimizer_hyper") or {})
-    return fused_adam(**hyper) if name == FUSED_ADAM else build_factory(name, hyper)
+    return build_factory(name, hyper)

@@ -12,7 +12,6 @@ training is unchanged.
 
 from __future__ import annotations
 
-import functools
 import importlib
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +21,7 @@ import torch
 from torch import nn
 
 from dlpipe.data.tensor_data import Batch
-from dlpipe.optim.factory import OPTIMIZERS, OptimizerFactory
+from dlpipe.optim.factory import OptimizerFactory, optimizer_record
 from dlpipe.optim.factory import optimizer_factory as build_factory
 
 NETWORK_PACKAGE = "dlpipe.models.components"
@@ -58,16 +57,6 @@ def build_network(network_class: str | None, network_kwargs: Mapping[str, Any] |
     return cls(**network_kwargs)
 
 
-def optimizer_spec(factory: OptimizerFactory) -> dict[str, Any]:
-    """`optimizer` (the registered name) and `optimizer_hyper` of a factory made by
-    `optimizer_factory`; both None for any other callable (it cannot be recorded)."""
-    if isinstance(factory, functools.partial) and not factory.args:
-        for name, cls in OPTIMIZERS.items():
-            if factory.func is cls:
-                return {"optimizer": name, "optimizer_hyper": dict(factory.keywords)}
-    return {"optimizer": None, "optimizer_hyper": None}
-
-
 class SplitModule(pl.LightningModule):
     """Subclasses write `_step(batch, batch_idx, split)`; train/val/test steps call it.
 
@@ -92,7 +81,7 @@ class SplitModule(pl.LightningModule):
         if network is None:
             network = build_network(network_class, network_kwargs)
         if optimizer_factory is not None:
-            recorded = optimizer_spec(optimizer_factory)
+            recorded = optimizer_record(optimizer_factory)
         else:
             recorded = {"optimizer": optimizer, "optimizer_hyper": optimizer_hyper}
             if optimizer is not None:

@@ -6,8 +6,6 @@ Batches are (images, labels) as every MNIST loader serves them; labels are ignor
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
 from typing import Any, Literal
 
 import torch
@@ -21,42 +19,9 @@ from dlpipe.models.split_module import SplitModule
 from dlpipe.models.vae_loss import kl_nats, negative_elbo, reconstruction_nats
 from dlpipe.optim.factory import OptimizerFactory
 
-FUSED_ADAM = "torch_adam_fused"  # the recorded name of `fused_adam` factories (as the GAN's)
 LrSchedule = Literal["constant", "cosine"]
 LR_SCHEDULES: tuple[LrSchedule, ...] = ("constant", "cosine")
 VAE_METRICS = ("loss", "neg_elbo", "recon", "kl")
-
-
-def fused_adam(lr: float, beta1: float = 0.9, beta2: float = 0.999) -> OptimizerFactory:
-    """torch's fused Adam: the course's update (`dlpipe.optim.adam.Adam`, whose docstring maps
-    the two) in one pass over the weights. On one CPU thread the course's version took a third
-    of a 784-384-384-32 VAE step (10.5 ms); the fused one cut the step to 8.1 ms."""
-    return functools.partial(torch.optim.Adam, lr=lr, betas=(beta1, beta2), fused=True)
-
-
-def _fused_record(factory: OptimizerFactory | None) -> dict[str, Any]:
-    """The checkpoint record of a `fused_adam` factory; empty for anything else (SplitModule
-    records the course's optimizers itself)."""
-    if not (
-        isinstance(factory, functools.partial)
-        and factory.func is torch.optim.Adam
-        and not factory.args
-        and set(factory.keywords) == {"lr", "betas", "fused"}
-        and factory.keywords["fused"] is True
-    ):
-        return {}
-    beta1, beta2 = factory.keywords["betas"]
-    hyper = {"lr": float(factory.keywords["lr"]), "beta1": float(beta1), "beta2": float(beta2)}
-    return {"optimizer": FUSED_ADAM, "optimizer_hyper": hyper}
-
-
-def _rebuilt_fused(rebuild: dict[str, Any]) -> OptimizerFactory | None:
-    """A checkpoint's `fused_adam` factory, its keys taken out of `rebuild`; None otherwise."""
-    if rebuild.get("optimizer") != FUSED_ADAM:
-        return None
-    rebuild.pop("optimizer")
-    hyper: Mapping[str, float] = rebuild.pop("optimizer_hyper", None) or {}
-    return fused_adam(**hyper)
 
 
 class VAEModule(SplitModule):
@@ -85,9 +50,7 @@ class VAEModule(SplitModule):
             raise ValueError(f"beta must be >= 0, got {beta}")
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"unknown lr_schedule {lr_schedule!r}; valid: {LR_SCHEDULES}")
-        if optimizer_factory is None:
-            optimizer_factory = _rebuilt_fused(rebuild)
-        own = {"beta": float(beta), "lr_schedule": lr_schedule, **_fused_record(optimizer_factory)}
+        own = {"beta": float(beta), "lr_schedule": lr_schedule}
         super().__init__(network, optimizer_factory, hparams=own, **rebuild)
         self.beta = float(beta)
         self.lr_schedule = lr_schedule

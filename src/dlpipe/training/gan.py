@@ -29,7 +29,8 @@ from dlpipe.models.components.gan_nets import (
     MlpGenerator,
     sample_images,
 )
-from dlpipe.models.gan_module import GANModule, fused_adam
+from dlpipe.models.gan_module import GANModule
+from dlpipe.optim.factory import fused_adam
 from dlpipe.tracking import RunLogger
 from dlpipe.training.trainer_factory import build_trainer
 

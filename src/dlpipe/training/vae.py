@@ -20,7 +20,8 @@ from dlpipe.data.mnist_data import to_tensors
 from dlpipe.data.tensor_data import PairsDataModule, TensorPairs
 from dlpipe.datasets.mnist import MnistSplits
 from dlpipe.models.components.vae_nets import build_vae_net
-from dlpipe.models.vae_module import VAE_METRICS, VAEModule, fused_adam
+from dlpipe.models.vae_module import VAE_METRICS, VAEModule
+from dlpipe.optim.factory import fused_adam
 from dlpipe.tracking import RunLogger
 from dlpipe.training.fit import History, fit
 

@@ -64,4 +64,3 @@ def train_classifier(stage: Stage) -> None:
         real,
         {name: stage.out(f"{REPORTS}/classifier/{name}") for name in CLASSIFIER_OUTPUTS},
     )
-
