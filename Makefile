@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test lint bench ui clean lock metrics compare diff plots exp stages params seed-study repro-gpu serve
+.PHONY: setup repro test lint bench ui clean lock metrics compare diff plots exp stages params seed-study repro-gpu repro-profile serve
 
 setup: $(STAMP)
 
@@ -25,8 +25,11 @@ repro: $(STAMP)
 
 # `make repro-gpu`: the pipeline with params.gpu.yaml on top of params.yaml, as one DVC
 # experiment in a temporary copy (params.yaml stays as it is; `dvc exp apply` takes the results).
-repro-gpu: $(STAMP)
-	args="$$(python -m dlpipe.config.overrides set-args params.gpu.yaml)" && \
+# `make repro-profile PROFILE=params.fashion.yaml` does the same with any profile.
+PROFILE ?= params.gpu.yaml
+repro-gpu: PROFILE = params.gpu.yaml
+repro-gpu repro-profile: $(STAMP)
+	args="$$(python -m dlpipe.config.overrides set-args $(PROFILE))" && \
 		eval "dvc exp run --temp $$args"
 	@echo "compare it with the workspace: make compare FAMILY=<family>"
 

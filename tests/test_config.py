@@ -150,7 +150,7 @@ def test_five_mistakes_are_all_reported(tmp_path: Path, raw: dict) -> None:
             'training.devices: must be an integer >= 1, -1 (every device) or "auto" (got 1.5)',
         ),
         ("training", [1], "training: expected a mapping, got a list"),
-        ("mnist.source", "ftp", "mnist.source: must be one of 'pypi', 'url' (got 'ftp')"),
+        ("mnist.source", "ftp", "mnist.source: must be one of 'pypi', 'url', 'folder' (got 'ftp')"),
         ("stocks.pypi.aapl.ticker", 3, "stocks.pypi.aapl.ticker: expected a string"),
         ("mnist.pypi.sha256", "abc", "mnist.pypi.sha256: must be a sha256"),
         ("face_cnn.augment.shift", float("nan"), "face_cnn.augment.shift: must be a finite"),
@@ -702,3 +702,9 @@ sparsity_weight: 0.0
 sparsity_target: 0.05
 l2: 0.001
 """
+
+
+def test_class_names_must_be_distinct(tmp_path: Path) -> None:
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    errors = _errors(tmp_path, _set(raw, "mnist.class_names", ["Coat", "Bag", "Coat"]))
+    assert errors == ["mnist.class_names: names must be distinct; repeated: Coat"], errors

@@ -235,6 +235,7 @@ def test_load_corrupt_file_names_it_and_the_fix(
 
 def test_load_rejects_missing_arrays_and_bad_labels(tmp_path: Path, splits: MnistSplits) -> None:
     arrays = {key: getattr(splits, key) for key in ARRAY_KEYS}
+    arrays["class_names"] = np.asarray(splits.class_names)
     missing = tmp_path / "missing.npz"
     np.savez(missing, **{k: v for k, v in arrays.items() if k != "val_y"})
     with pytest.raises(DatasetError, match=r"holds arrays .* expected") as caught:
@@ -243,8 +244,27 @@ def test_load_rejects_missing_arrays_and_bad_labels(tmp_path: Path, splits: Mnis
 
     bad = tmp_path / "bad.npz"
     np.savez(bad, **{**arrays, "test_y": np.full_like(arrays["test_y"], 10)})
-    with pytest.raises(DatasetError, match=r"bad\.npz: test_y has labels outside 0\.\.9"):
+    with pytest.raises(DatasetError, match=r"bad\.npz: test_y has labels 10\.\.10, outside 0\.\.9"):
         load_splits(bad)
+
+    unnamed = tmp_path / "unnamed.npz"
+    np.savez(unnamed, **{k: v for k, v in arrays.items() if k != "class_names"})
+    with pytest.raises(DatasetError, match=r"holds arrays .* expected \['class_names'"):
+        load_splits(unnamed)
+
+
+def test_class_names_round_trip_and_bound_the_labels(tmp_path: Path, splits: MnistSplits) -> None:
+    """Fashion-MNIST's names survive the file; labels must fit the names given."""
+    names = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat")
+    five = _replace(
+        splits, **{f"{s}_y": getattr(splits, f"{s}_y") % 5 for s in ("train", "val", "test")}
+    )
+    save_splits(dataclasses.replace(five, class_names=names), tmp_path / "five.npz")
+    assert load_splits(tmp_path / "five.npz").class_names == names
+    with pytest.raises(DatasetError, match=r"train_y has labels .*outside 0\.\.1 .*2 names"):
+        validate_splits(dataclasses.replace(splits, class_names=("a", "b")))
+    with pytest.raises(DatasetError, match="distinct"):
+        validate_splits(dataclasses.replace(five, class_names=("a", "a", "b", "c", "d")))
 
 
 def _replace(splits: MnistSplits, **changes: np.ndarray) -> MnistSplits:

@@ -20,7 +20,6 @@ from dlpipe.models.digit_classifier_io import (
 from dlpipe.models.image_scorer import ImageScorer
 from dlpipe.training.digit_classifier import (
     DigitClassifierResult,
-    n_classes_of,
     train_digit_classifier,
 )
 from synthetic_data import synthetic_mnist
@@ -76,11 +75,15 @@ def test_the_network_is_the_best_epoch_in_eval_mode_on_cpu(trained) -> None:
     assert result.test_accuracy == pytest.approx(float((predicted == splits.test_y).mean()))
 
 
-def test_classes_come_from_the_labels() -> None:
+def test_classes_come_from_the_data_sets_names(
+    cpu_training: TrainingConfig, tmp_path: Path
+) -> None:
+    """Four named classes give a four-way judge, even when a split lacks one of them."""
     splits = synthetic_mnist(n_train=40, n_other=10)
-    four = MnistSplits(*(a % 4 if a.ndim == 1 else a for a in vars(splits).values()))
-    assert n_classes_of(splits) == 10
-    assert n_classes_of(four) == 4
+    arrays = {k: v % 3 if v.ndim == 1 else v for k, v in vars(splits).items() if k != "class_names"}
+    four = MnistSplits(**arrays, class_names=("a", "b", "c", "d"))
+    result = train_digit_classifier(four, _cfg(max_epochs=1), cpu_training, 0, None, tmp_path)
+    assert result.network.n_classes == 4
 
 
 def test_non_square_images_are_refused(tmp_path: Path) -> None:

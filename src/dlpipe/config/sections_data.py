@@ -60,11 +60,34 @@ class IdxUrlSource(Section):
     files: Annotated[ReadOnlyMap[IdxKey, IdxFile], AfterValidator(_all_idx_files)]
 
 
+class IdxFolderSource(Section):
+    """Four IDX files already on disk (e.g. Debian's dataset-fashion-mnist), pinned like the
+    downloads; `path` is "" until set (the fetch stage says so when `source: folder` needs it)."""
+
+    path: Str
+    val_size: Count
+    files: Annotated[ReadOnlyMap[IdxKey, IdxFile], AfterValidator(_all_idx_files)]
+
+
+def _distinct_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        check_rules([("", f"names must be distinct; repeated: {', '.join(duplicates)}")])
+    return names
+
+
 class MnistConfig(Section):
-    source: Literal["pypi", "url"]
+    """`class_names`: the data set's classes in label order (label k is the k-th name); the
+    judge, the scores and the pictures of the generative chapter follow them."""
+
+    source: Literal["pypi", "url", "folder"]
+    class_names: Annotated[
+        tuple[NonEmptyStr, ...], Field(min_length=2), AfterValidator(_distinct_names)
+    ]
     cache_dir: NonEmptyStr
     pypi: PypiWheelSource
     url: IdxUrlSource
+    folder: IdxFolderSource
 
 
 # --- stock prices -----------------------------------------------------------------------------

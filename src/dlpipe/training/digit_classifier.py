@@ -36,11 +36,6 @@ class DigitClassifierResult:
     seconds: float
 
 
-def n_classes_of(splits: MnistSplits) -> int:
-    """Labels are 0..K-1 (validated when loaded); K is one more than the largest in any split."""
-    return int(max(splits.train_y.max(), splits.val_y.max(), splits.test_y.max())) + 1
-
-
 def build_digit_cnn(cfg: DigitClassifierConfig, n_classes: int, size: int) -> DigitCNN:
     return DigitCNN(n_classes, cfg.channels, cfg.dense, cfg.dropout, size=size)
 
@@ -59,7 +54,7 @@ def train_digit_classifier(
     if height != width:
         raise ValueError(f"the digit classifier needs square images, got {height}x{width}")
     torch.manual_seed(seed)
-    network = build_digit_cnn(cfg, n_classes_of(splits), int(height))
+    network = build_digit_cnn(cfg, splits.n_classes, int(height))
     module = ClassifierModule(network, optimizer_factory("adam", {"lr": cfg.lr}))
     data = PairsDataModule(
         TensorPairs(*to_tensors(splits.train_x, splits.train_y)),

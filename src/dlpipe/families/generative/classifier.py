@@ -62,5 +62,6 @@ def train_classifier(stage: Stage) -> None:
         result.history,
         result.best_epoch,
         real,
+        splits.class_names,
         {name: stage.out(f"{REPORTS}/classifier/{name}") for name in CLASSIFIER_OUTPUTS},
     )

@@ -48,5 +48,6 @@ def train_gan_stage(stage: Stage) -> None:
         samples,
         judge.real,
         description,
+        judge.class_names,
         {name: stage.out(f"{REPORTS}/gan/{name}") for name in GAN_OUTPUTS},
     )

@@ -24,6 +24,7 @@ class Judge:
     real: GeneratedScores
     accuracy: float
     params: Params
+    class_names: tuple[str, ...]
 
     def score(self, images: np.ndarray) -> GeneratedScores:
         scores = self.params.scores
@@ -39,7 +40,13 @@ def load_judge(path: Path, splits: MnistSplits, params: Params) -> Judge:
     train_stats = scorer.feature_stats(splits.train_x)
     scores = params.scores
     real = scorer.score(splits.test_x, train_stats, scores.splits, scores.min_share_factor)
-    return Judge(scorer, reference, real, float(metrics.get("test/accuracy", np.nan)), params)
+    if scorer.n_classes != splits.n_classes:
+        raise ValueError(
+            f"{path} judges {scorer.n_classes} classes but the data has {splits.n_classes} "
+            f"({', '.join(splits.class_names)}). To fix: rerun `dvc repro train_digit_classifier`"
+        )
+    accuracy = float(metrics.get("test/accuracy", np.nan))
+    return Judge(scorer, reference, real, accuracy, params, splits.class_names)
 
 
 def score_headline(model: GeneratedScores, real: GeneratedScores) -> dict[str, float]:

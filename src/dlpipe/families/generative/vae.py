@@ -63,5 +63,6 @@ def train_vae_stage(stage: Stage) -> None:
         samples,
         judge.real,
         description,
+        judge.class_names,
         {name: stage.out(f"{REPORTS}/vae/{name}") for name in VAE_OUTPUTS},
     )
