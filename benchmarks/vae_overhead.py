@@ -37,8 +37,8 @@ from dlpipe.data.tensor_data import Batch, PairsDataModule
 from dlpipe.datasets.mnist import load_splits
 from dlpipe.models.components.vae_nets import VaeNet, build_vae_net
 from dlpipe.models.vae_loss import kl_nats, negative_elbo, reconstruction_nats
-from dlpipe.models.vae_module import VAE_METRICS, VAEModule, fused_adam
-from dlpipe.optim.factory import OptimizerFactory
+from dlpipe.models.vae_module import VAE_METRICS, VAEModule
+from dlpipe.optim.factory import OptimizerFactory, fused_adam
 from dlpipe.training import build_trainer
 from dlpipe.training.vae import flushed_denormals, image_size, vae_datamodule
 from docs_section import write_section

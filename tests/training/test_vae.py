@@ -12,6 +12,8 @@ import torch
 from dlpipe.config import TrainingConfig
 from dlpipe.config.sections_vae import VaeConfig
 from dlpipe.datasets.mnist import MnistSplits
+from dlpipe.families.generative.vae import paired_comparison
+from dlpipe.models.components.vae_nets import build_vae_net
 from dlpipe.models.vae_module import VAEModule
 from dlpipe.optim.factory import FUSED_ADAM
 from dlpipe.training.vae import (
@@ -20,6 +22,7 @@ from dlpipe.training.vae import (
     fixed_digits,
     flushed_denormals,
     interpolation_pair,
+    neg_elbo_per_image,
     train_vae,
     vae_datamodule,
 )
@@ -161,3 +164,28 @@ def test_denormals_are_flushed_only_inside_the_context() -> None:
     with flushed_denormals():
         assert float(tiny * 1.0) == 0.0
     assert float(tiny * 1.0) > 0
+
+
+def test_per_image_bound_averages_to_the_test_metric(
+    trained: tuple[VaeResult, Path], splits: MnistSplits
+) -> None:
+    """The per-image values are the test metric's terms: their mean matches it up to the
+    single-sample noise, and a seed fixes them."""
+    result, _ = trained
+    values = neg_elbo_per_image(result.module, splits.test_x, seed=3)
+    assert values.shape == (len(splits.test_x),) and np.isfinite(values).all()
+    np.testing.assert_array_equal(values, neg_elbo_per_image(result.module, splits.test_x, 3))
+    assert values.mean() == pytest.approx(result.test["test/neg_elbo"], rel=0.05)
+
+
+def test_paired_comparison_tells_a_trained_vae_from_an_untrained_one(
+    trained: tuple[VaeResult, Path], splits: MnistSplits
+) -> None:
+    result, _ = trained
+    same = paired_comparison(result.module, result.module, splits.test_x, seed=0)
+    assert same["verdict"] == 0  # identical values: no difference to find
+    torch.manual_seed(0)
+    untrained = VAEModule(build_vae_net("mlp", 28, 4, (64,), (4, 8))).eval()
+    ahead = paired_comparison(result.module, untrained, splits.test_x, seed=0)
+    behind = paired_comparison(untrained, result.module, splits.test_x, seed=0)
+    assert ahead["verdict"] == 1 and behind["verdict"] == -1 and ahead["p_value"] < 1e-6

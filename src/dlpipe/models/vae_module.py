@@ -96,6 +96,19 @@ class VAEModule(SplitModule):
         return torch.sigmoid(self.network.decode(z.to(self.device)))
 
     @torch.no_grad()
+    def neg_elbo_per_image(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Each image's single-sample negative ELBO (beta = 1) in nats, (N,) on CPU: what the
+        test metric averages, kept per image so two VAEs can be compared pairwise. The
+        reparameterisation noise comes from `generator` (CPU) when given."""
+        mean, logvar = self.network.encode(x.to(self.device))
+        noise = torch.randn(mean.shape, generator=generator).to(self.device)
+        z = mean + torch.exp(0.5 * logvar) * noise
+        recon = reconstruction_nats(self.network.decode(z), x.to(self.device))
+        return (recon + kl_nats(mean, logvar)).cpu()
+
+    @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """Bernoulli means (N, pixels) decoded from the posterior means: no sampling noise."""
         return torch.sigmoid(self.network(x.to(self.device)))

@@ -11,6 +11,7 @@ import numpy as np
 
 from dlpipe.atomic import write_json, write_text
 from dlpipe.evaluation.generative_scores import GeneratedScores
+from dlpipe.evaluation.verdicts import verdict_words
 from dlpipe.reporting.generative_plots import (
     plot_adversarial,
     plot_class_histograms,
@@ -105,9 +106,9 @@ def write_classifier_outputs(
         "",
         f"A small CNN trained on the train split (best epoch {best_epoch} on validation loss) "
         f"classifies **{100 * accuracy:.2f}%** of the test images correctly (always answering "
-        f"the commonest class: {100 * majority:.2f}%). Its class probabilities give the "
-        "Inception Score and its last hidden layer the features of the Frechet distance of the "
-        "VAE's and the GAN's images.",
+        f"the training set's commonest class: {100 * majority:.2f}%). Its class probabilities "
+        "give the Inception Score and its last hidden layer the features of the Frechet "
+        "distance of the VAE's and the GAN's images.",
         "",
         "The real test set, scored by the same judge, is the line generated images aim at "
         f"(published with a good MNIST classifier: Inception Score {PUBLISHED_REAL_IS}; the "
@@ -176,6 +177,7 @@ def write_vae_outputs(
         "",
         markdown_table("model", rows),
         "",
+        *_anchor_verdict(anchor),
         "The judge's scores of 10 x the grid's samples against the real test set:",
         "",
         markdown_table(
@@ -195,6 +197,19 @@ def write_vae_outputs(
         ),
     ]
     write_text(targets["report.md"], "\n".join(lines) + "\n")
+
+
+def _anchor_verdict(anchor: Mapping[str, float]) -> list[str]:
+    """The paired test's sentence, when the anchor ran."""
+    if "p_value" not in anchor:
+        return []
+    words = verdict_words(int(anchor["verdict"]))
+    return [
+        "This configuration against our 784-400-20 rerun, image by image (paired t-test on the "
+        f"per-image test negative ELBO, same seeded noise): **{words}** "
+        f"(p = {anchor['p_value']:.3g}).",
+        "",
+    ]
 
 
 def write_gan_outputs(

@@ -225,9 +225,9 @@ def vae_anchor(
     checkpoint_dir: Path,
     *,
     train_on_val: bool = True,
-) -> dict[str, float]:
-    """Test metrics of the example's training (ANCHOR) through our pipeline, to set against
-    ANCHOR_NATS.
+) -> tuple[VAEModule, dict[str, float]]:
+    """The example's training (ANCHOR) through our pipeline: the module (CPU, eval) and its test
+    metrics, to set against ANCHOR_NATS.
 
     The example trains on all 60,000 official training images; our train split holds 50,000 of
     them and val the other 10,000, so `train_on_val` (default) trains on both, as the example
@@ -237,7 +237,7 @@ def vae_anchor(
     datamodule = vae_datamodule(
         splits, ANCHOR.batch_size, seed, training.num_workers, train_on_val=train_on_val
     )
-    _, _, test = _fit_and_test(
+    module, _, test = _fit_and_test(
         ANCHOR,
         datamodule,
         training,
@@ -247,7 +247,7 @@ def vae_anchor(
         size=image_size(splits),
         label="VAE anchor",
     )
-    return test
+    return module, test
 
 
 def _artifacts(
@@ -297,6 +297,13 @@ def interpolation_pair(labels: np.ndarray) -> tuple[int, int]:
     if other.size == 0:
         raise ValueError("the interpolation needs test images of two classes; all share one")
     return 0, int(other[0])
+
+
+def neg_elbo_per_image(module: VAEModule, images: np.ndarray, seed: int) -> np.ndarray:
+    """Per-image test negative ELBO (nats) of uint8 `images`, one seeded sample each."""
+    x = to_tensors(images, np.zeros(len(images), dtype=np.int64))[0]
+    generator = torch.Generator().manual_seed(seed)
+    return _batched(lambda part: module.neg_elbo_per_image(part, generator), x).numpy()
 
 
 def _batched(function: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,8 @@ import logging
 import numpy as np
 
 from dlpipe.datasets.mnist import load_splits
+from dlpipe.evaluation.classification_tests import mcnemar_exact
+from dlpipe.evaluation.verdicts import verdict
 from dlpipe.families.generative import MNIST, REPORTS
 from dlpipe.models.digit_classifier_io import save_digit_classifier
 from dlpipe.models.image_scorer import ImageScorer
@@ -36,7 +38,10 @@ def train_classifier(stage: Stage) -> None:
     real = scorer.score(
         splits.test_x, scorer.feature_stats(splits.train_x), cfg.splits, cfg.min_share_factor
     )
-    majority = float(np.bincount(splits.test_y).max() / len(splits.test_y))
+    majority_class = int(np.bincount(splits.train_y).argmax())  # chosen on train, as a model is
+    majority = float(np.mean(splits.test_y == majority_class))
+    predicted = scorer.probabilities(splits.test_x).argmax(axis=1)
+    test = mcnemar_exact(splits.test_y, predicted, np.full_like(splits.test_y, majority_class))
     log.info(
         "digit classifier: test accuracy %.4f; real test set IS %.3f, FID to train %.3f",
         result.test_accuracy,
@@ -49,6 +54,8 @@ def train_classifier(stage: Stage) -> None:
             "test/accuracy": result.test_accuracy,
             "test/loss": result.test_loss,
             "baseline/accuracy": majority,
+            "p_value": test.p_value,
+            "verdict": verdict(test.p_value, test.only_a > test.only_b),
             "real/inception_score": real.inception_score,
             "real/frechet_distance": real.frechet_distance,
             "data/train": len(splits.train_y),

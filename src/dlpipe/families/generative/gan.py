@@ -41,6 +41,18 @@ def train_gan_stage(stage: Stage) -> None:
         f"per generator step, real label {cfg.real_label:g}; trained on the "
         f"{len(splits.train_y)} training images without their labels."
     )
+    if cfg.ema_decay:
+        description += (
+            f" Grids and samples come from a moving average of the generator's weights (decay "
+            f"{cfg.ema_decay:g})."
+        )
+    if cfg.codes:
+        description += (
+            f" InfoGAN-style (Chen et al. 2016), still unconditional: {cfg.codes} of the noise "
+            "values carry a categorical code that a second discriminator head must recover from "
+            f"the image (weight {cfg.info_weight:g}), so the categories split the data into "
+            "distinct modes without any label and fewer samples fall between two classes."
+        )
     write_gan_outputs(
         result.history,
         result.frames,
