@@ -30,6 +30,7 @@ FAMILY_BUDGETS = {
     "recommender": 300.0,
     "faces": 300.0,
     "classifiers": 300.0,
+    "generative": 600.0,  # issue 12: the VAE and the GAN together (the judge is apart)
 }
 STAGE_FAMILY = {
     "fetch_mnist": "optimizers",
@@ -45,6 +46,9 @@ STAGE_FAMILY = {
     "train_face_cnn": "faces",
     "compare_classifiers": "classifiers",
     "study_ann": "classifiers",
+    "train_digit_classifier": "judge",
+    "train_vae": "generative",
+    "train_gan": "generative",
 }
 
 
