@@ -36,6 +36,7 @@ QUIET_LOGGERS = (
     "pytorch_lightning",
     "mlflow",
     "alembic",
+    "scrapy",  # one DEBUG line per request and per item otherwise
 )
 
 

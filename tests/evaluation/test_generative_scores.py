@@ -152,5 +152,5 @@ def test_coverage_keeps_classes_with_at_least_the_minimum_share() -> None:
 
 
 def test_generated_scores_counts_covered_classes() -> None:
-    scores = GeneratedScores(9.5, 0.1, 3.0, (0.5, 0.5, 0.0), (0, 1))
+    scores = GeneratedScores(9.5, 0.1, 3.0, (0.5, 0.5, 0.0), (0, 1), 40)
     assert scores.n_covered == 2

@@ -27,6 +27,7 @@ class GeneratedScores:
     frechet_distance: float
     histogram: tuple[float, ...]  # share of the images per class, summing to 1
     covered: tuple[int, ...]  # classes with at least the minimum share
+    n_images: int  # how many images were scored
 
     @property
     def n_covered(self) -> int:

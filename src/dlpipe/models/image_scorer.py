@@ -114,4 +114,5 @@ class ImageScorer:
             frechet_distance=distance,
             histogram=tuple(float(h) for h in histogram),
             covered=covered,
+            n_images=len(probabilities),
         )

@@ -178,7 +178,8 @@ def write_vae_outputs(
         markdown_table("model", rows),
         "",
         *_anchor_verdict(anchor),
-        "The judge's scores of 10 x the grid's samples against the real test set:",
+        f"The judge's scores of {samples.n_images:,} samples from the prior against the real "
+        "test set:",
         "",
         markdown_table(
             "images", {"VAE samples": scores_row(samples), "real test images": scores_row(real)}
@@ -252,7 +253,8 @@ def write_gan_outputs(
         "",
         description,
         "",
-        "The judge's scores of the generator's samples against the real test set (published "
+        f"The judge's scores of {samples.n_images:,} fresh samples from the generator against the "
+        "real test set (published "
         f"Inception Score of the MNIST test set with a good classifier: {PUBLISHED_REAL_IS}):",
         "",
         markdown_table(

@@ -16,7 +16,9 @@ from dlpipe.stage import Skipped, Stage
 def crawl_face_images(stage: Stage) -> None:
     """Every image URL seen goes into the manifest (ok, duplicate, rejected or failed, why)."""
     out = stage.out(RAW)
-    result = crawl_faces(stage.params.face_crawl, out, stage.root)
+    # "WARNING": Scrapy installs no root handler of its own (that one opens every library's
+    # DEBUG lines); its records go through the stage's logging, which keeps warnings only.
+    result = crawl_faces(stage.params.face_crawl, out, stage.root, log_level="WARNING")
     pd.DataFrame(result.rows, columns=list(MANIFEST_COLUMNS)).to_csv(out / MANIFEST, index=False)
     if result.skipped:
         write_json(stage.out(f"{REPORTS}/crawl.json"), skipped_metrics(result.skipped))

@@ -35,8 +35,9 @@ def train_gan_stage(stage: Stage) -> None:
             "data/epochs": cfg.max_epochs,
         },
     )
+    kind = "An MLP GAN" if cfg.kind == "mlp" else "A DCGAN"
     description = (
-        f"A {cfg.kind} GAN (noise {cfg.noise_dim}), Adam lr G {cfg.lr_g:g} / D {cfg.lr_d:g}, "
+        f"{kind} (noise {cfg.noise_dim}), Adam lr G {cfg.lr_g:g} / D {cfg.lr_d:g}, "
         f"batch {cfg.batch_size}, {cfg.max_epochs} epochs, {cfg.d_steps} discriminator step(s) "
         f"per generator step, real label {cfg.real_label:g}; trained on the "
         f"{len(splits.train_y)} training images without their labels."

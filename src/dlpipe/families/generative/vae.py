@@ -70,8 +70,9 @@ def train_vae_stage(stage: Stage) -> None:
         headline.update(comparison)
     stage.write_headline(f"{REPORTS}/vae/metrics.json", headline)
     hidden = "-".join(str(h) for h in cfg.hidden)
+    kind = "An MLP" if cfg.kind == "mlp" else "A convolutional"
     description = (
-        f"A {cfg.kind} VAE ({side * side}-{hidden}-{cfg.latent}, beta {cfg.beta:g}), Adam "
+        f"{kind} VAE ({side * side}-{hidden}-{cfg.latent}, beta {cfg.beta:g}), Adam "
         f"lr {cfg.lr:g} ({cfg.lr_schedule}), batch {cfg.batch_size}, best of {cfg.max_epochs} "
         f"epochs on the validation negative ELBO (epoch {result.best_epoch})."
     )
