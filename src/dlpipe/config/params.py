@@ -19,6 +19,7 @@ from dlpipe.config.sections_data import (
     StocksConfig,
 )
 from dlpipe.config.sections_digits import DigitClassifierConfig, ScoresConfig
+from dlpipe.config.sections_face_embedding import FaceEmbeddingConfig
 from dlpipe.config.sections_gan import GanConfig
 from dlpipe.config.sections_training import (
     CompareOptimizersConfig,
@@ -49,6 +50,7 @@ class Params(Section):
     face_split: FaceSplitConfig
     face_cnn: FaceCnnConfig
     eigenfaces: EigenfacesConfig
+    face_embedding: FaceEmbeddingConfig
     classifier_data: ClassifierDataConfig
     classifiers: ClassifiersConfig
     ann_study: AnnStudyConfig
