@@ -60,7 +60,13 @@ def _recommend_count(text: str) -> int:
 
 
 def cmd_predict_face(args: argparse.Namespace) -> int:
-    if args.model is not None:
+    if args.model is not None and args.model.is_dir():
+        from dlpipe.serving.face_embedding import EmbeddingFaceClassifier
+
+        if not args.photo.is_file():
+            raise ServingError(f"{args.photo}: no such file")
+        result = EmbeddingFaceClassifier.load(args.model).predict(args.photo)
+    elif args.model is not None:
         from dlpipe.serving.face import predict_face
 
         result = predict_face(args.photo, args.model)
@@ -76,8 +82,20 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
         print(f"{args.photo}: no usable face ({result.reason}){advice}")
         return EXIT_NEGATIVE
     x, y, w, h = result.box or (0, 0, 0, 0)
-    best, p_best = result.ranked[0]
-    print(f"{args.photo}: {best} (probability {p_best:.3f}); face box x={x} y={y} w={w} h={h}")
+    best, score = result.ranked[0]
+    where = f"face box x={x} y={y} w={w} h={h}"
+    if result.unknown:
+        print(
+            f"{args.photo}: unknown (distance {result.distance:.3f} > threshold "
+            f"{result.threshold:.3f}; nearest person {best}); {where}"
+        )
+    else:
+        distance = (
+            f", distance {result.distance:.3f} <= {result.threshold:.3f}"
+            if result.distance is not None and result.threshold is not None
+            else ""
+        )
+        print(f"{args.photo}: {best} ({result.score_name} {score:.3f}{distance}); {where}")
     if result.notes:
         print(f"  note: {result.notes}")
     for name, p in result.ranked[1 : args.top]:
@@ -244,14 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     face = add(
         "predict-face",
-        "who the face CNN sees in a photo (exit 1: no usable face)",
+        "who the face model sees in a photo, or unknown (exit 1: no usable face)",
         cmd_predict_face,
     )
     face.add_argument("photo", type=Path, metavar="PHOTO", help="an image file (JPEG, PNG, ...)")
     face.add_argument(
         "--top", type=_positive, default=3, metavar="N", help="how many people to list (3)"
     )
-    _model_source(face, "models/face_cnn/model.pt", "faces")
+    _model_source(face, "models/face_embedding or models/face_cnn/model.pt", "faces")
 
     rec = add(
         "recommend",

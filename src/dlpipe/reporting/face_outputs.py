@@ -12,13 +12,21 @@ import numpy as np
 from dlpipe.atomic import write_json, write_text
 from dlpipe.reporting.confusion_plot import plot_confusion
 from dlpipe.reporting.curves import plot_curves
+from dlpipe.reporting.embedding_map import plot_embedding_map
 from dlpipe.reporting.face_report import face_markdown, skipped_markdown
 from dlpipe.reporting.face_sheets import write_png
 from dlpipe.reporting.face_summaries import skipped_metrics
 from dlpipe.reporting.tables import wide_csv
 from dlpipe.vision.sheets import contact_sheet
 
-FIGURES = ("confusion_cnn.png", "confusion_eigenfaces.png", "learning_curves.png", "eigenfaces.png")
+FIGURES = (
+    "confusion_embedding.png",
+    "confusion_cnn.png",
+    "confusion_eigenfaces.png",
+    "learning_curves.png",
+    "eigenfaces.png",
+    "embedding_map.png",
+)
 OUTPUTS = ("details.json", "report.md", "learning_curves.csv", "test_predictions.csv", *FIGURES)
 EIGENFACES_SHOWN = 16
 
@@ -30,8 +38,9 @@ def describe_data(
     colour = "grey" if len(crop_shape) == 2 else "RGB"
     return (
         f"{len(classes)} people; face crops {crop_shape[0]}x{crop_shape[1]} ({colour}); "
-        f"photos per split {dict(counts)} ({split_source} split). Both models learn from the same "
-        "training crops; the CNN's epoch and the SVM's C/gamma are chosen without the test split."
+        f"photos per split {dict(counts)} ({split_source} split). The three models learn from the "
+        "same training photos; the CNN's epoch, the Eigenfaces SVM's C/gamma and the embedding "
+        "classifier's C are chosen without the test split."
     )
 
 
@@ -45,9 +54,11 @@ def write_face_outputs(
     test_predictions: Mapping[str, Sequence[int]],
     test_labels: Sequence[int],
     targets: Mapping[str, Path],
+    test_map: np.ndarray,
 ) -> None:
     """`scores`: model -> split -> classification report; `test_predictions`: model -> class
-    index per test photo (for DVC's confusion template); `targets`: each of OUTPUTS -> path."""
+    index per test photo (for DVC's confusion template); `targets`: each of OUTPUTS -> path;
+    `test_map`: the test faces' embeddings in 2-D (N x 2, test order)."""
     write_json(targets["details.json"], dict(metrics))
     table = {"actual": [classes[i] for i in test_labels]}
     table |= {model: [classes[i] for i in labels] for model, labels in test_predictions.items()}
@@ -72,6 +83,15 @@ def write_face_outputs(
     tiles = [_to_uint8(face) for face in eigenfaces[:EIGENFACES_SHOWN]]
     labels = [f"#{i + 1}" for i in range(len(tiles))]
     write_png(targets["eigenfaces.png"], contact_sheet(tiles, labels, 8))
+    wrong = np.asarray(test_predictions["embedding"]) != np.asarray(test_labels)
+    plot_embedding_map(
+        test_map,
+        test_labels,
+        classes,
+        targets["embedding_map.png"],
+        "Test faces' embeddings (PCA of the unit descriptors)",
+        wrong.tolist(),
+    )
     write_text(targets["report.md"], face_markdown(metrics, scores, classes, description))
 
 
@@ -80,7 +100,7 @@ def write_skipped_outputs(reason: str, targets: Mapping[str, Path], model_dir: P
     write_json(targets["details.json"], skipped_metrics(reason))
     write_text(targets["report.md"], skipped_markdown(reason))
     write_text(targets["learning_curves.csv"], "epoch,train_loss,val_loss\n")
-    write_text(targets["test_predictions.csv"], "actual,cnn,eigenfaces\n")
+    write_text(targets["test_predictions.csv"], "actual,embedding,cnn,eigenfaces\n")
     blank = contact_sheet([], [], 1)
     for name in FIGURES:
         write_png(targets[name], blank)

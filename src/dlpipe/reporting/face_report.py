@@ -1,9 +1,11 @@
-"""The face branch as a page: where the photos came from, what extraction kept, CNN vs baseline."""
+"""The face branch as a page: where the photos came from, what extraction kept, the pretrained
+embedding, the course's CNN and the Eigenfaces baseline side by side."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dlpipe.reporting.face_embedding_report import embedding_lines
 from dlpipe.reporting.tables import figures, markdown_table
 
 # Published anchors (different data, same kind of comparison); see docs/DESIGN.md.
@@ -60,16 +62,19 @@ def face_markdown(
     )
     n_test = sum(int(scores["cnn"]["test"]["per_class"][p]["support"]) for p in classes)
     lines = [
-        "# Face CNN: who is in the photo?",
+        "# Faces: who is in the photo?",
         "",
         description,
+        "",
+        markdown_table("model (split)", headline),
+        *embedding_lines(metrics, scores, classes),
+        "## The course's CNN against Eigenfaces + SVM",
         "",
         verdict,
         significance,
         f"With {n_test} test photos one photo is {100 / max(n_test, 1):.1f} points of accuracy: "
         "read small gaps as noise.",
         "",
-        markdown_table("model (split)", headline),
         "## Per person (test split)",
         "",
         markdown_table("person", per_person),
@@ -77,6 +82,16 @@ def face_markdown(
         "",
         *figures(
             {
+                **(
+                    {
+                        "confusion_embedding.png": "Embedding + linear classifier: confusion "
+                        "matrix on the test split",
+                        "embedding_map.png": "The test faces' embeddings in 2-D (PCA), coloured "
+                        "by person; the embedding model's mistakes ringed",
+                    }
+                    if "embedding" in scores
+                    else {}
+                ),
                 "confusion_cnn.png": "CNN: confusion matrix on the test split (rows: true person)",
                 "confusion_eigenfaces.png": "Eigenfaces + SVM: confusion matrix on the test split",
                 "learning_curves.png": "CNN training and validation loss per epoch",

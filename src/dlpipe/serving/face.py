@@ -1,4 +1,4 @@
-"""Who the pipeline's face CNN sees in a photo.
+"""Who the pipeline's face CNN sees in a photo (the embedding model: serving.face_embedding).
 
 The photo goes through the same detector, crop and model as training: the extraction settings
 are read from the model file, not from params.yaml, so a later params change cannot skew them.
@@ -41,10 +41,23 @@ class FacePrediction:
     notes: str
     reason: str
     readable: bool
+    distance: float | None = None  # embedding model: to the named person's nearest training face
+    threshold: float | None = None  # embedding model: farther than this is "unknown"
+    score_name: str = "probability"  # what the numbers in `ranked` are
 
     @property
     def found(self) -> bool:
         return bool(self.ranked)
+
+    @property
+    def unknown(self) -> bool:
+        """A face was found but it is too far from the person the model names."""
+        return (
+            self.found
+            and self.distance is not None
+            and self.threshold is not None
+            and not self.distance <= self.threshold
+        )
 
 
 def default_model_path(root: Path) -> Path:

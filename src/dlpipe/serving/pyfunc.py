@@ -3,11 +3,15 @@
 `mlflow models serve` (or `mlflow.pyfunc.load_model`) answers a DataFrame with a DataFrame, with
 the same code the `dlpipe` commands run:
 
-- `FaceModel` (artifact `model`: the face CNN's model.pt, which embeds its extraction settings):
-  column `image` holds base64-encoded image file bytes (JPEG, PNG, ...); each row is answered with
-  `person`, `probability` and the face box `box_x, box_y, box_w, box_h`, or, when no usable face
-  was found, `no_face`: the reason (`person` then empty, the rest 0). Detector and crop are the
-  extraction stage's (`dlpipe.serving.face.FaceClassifier`).
+- `FaceModel` (artifacts `model`: the embedding model's folder, `resnet` and `landmarks`: dlib's
+  two model files; or, for the course's CNN, `model` alone: its model.pt): column `image` holds
+  base64-encoded image file bytes (JPEG, PNG, ...); each row is answered with `person`,
+  `probability` (the CNN's or the logistic classifier's; NaN for the linear SVM, which has no
+  probabilities), the face box `box_x, box_y, box_w, box_h`, `no_face` (the reason when no usable
+  face was found: `person` then empty, the rest 0), `distance` (to the nearest training face of
+  the person named; NaN for the CNN) and `unknown` (True when that distance is above the stored
+  threshold: `person` is then "unknown"). Detector and crop are the extraction stage's
+  (`dlpipe.serving.face_embedding.EmbeddingFaceClassifier`, `dlpipe.serving.face.FaceClassifier`).
 - `StockForecastModel` (artifact `model`: the stock LSTM's model.pt with its scalers): the recent
   daily prices, oldest first, at least `window` rows of the columns the model reads; answered
   with one row: `forecast` (the next day's price) and `persistence` (today's price, the forecast
@@ -26,11 +30,12 @@ The classes import the rest of dlpipe only when a model is loaded, so a stock mo
 OpenCV. This is the one module besides `dlpipe.tracking` that imports MLflow: a pyfunc model must
 subclass its PythonModel (all logging and registering goes through `RunLogger`).
 
-Registering, one call per family from its stage (`register_face_model`, `register_stock_model`,
-`register_recommender`): the model answers its input example once in-process (which checks that
-its artifacts load and gives the output half of the signature), then is logged into the stage's
-run with the example, the signature, pinned requirements and dlpipe's source, as the next version
-of `dlpipe-<family>`; the version is returned (None in a DDP worker, which has no run).
+Registering, one call per family from its stage (`register_face_embedding_model`,
+`register_stock_model`, `register_recommender`): the model answers its input example once
+in-process (which checks that its artifacts load and gives the output half of the signature),
+then is logged into the stage's run with the example, the signature, pinned requirements and
+dlpipe's source, as the next version of `dlpipe-<family>`; the version is returned (None in a
+DDP worker, which has no run).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mlflow.pyfunc
 import numpy as np
@@ -53,9 +58,15 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from dlpipe.serving.registry import CLASSIFIERS, FACES, GAN, RECOMMENDER, STOCKS, VAE
 from dlpipe.tracking import RunLogger, pinned_requirements, registered_name
 
+if TYPE_CHECKING:
+    from dlpipe.vision.face_models import FaceModelPaths as FaceModelFiles
+
 log = logging.getLogger(__name__)
 
-FACE_COLUMNS = ("person", "probability", "box_x", "box_y", "box_w", "box_h", "no_face")
+FACE_COLUMNS = (
+    "person", "probability", "box_x", "box_y", "box_w", "box_h", "no_face", "distance", "unknown",
+)  # fmt: skip
+UNKNOWN = "unknown"
 FORECAST_COLUMNS = ("forecast", "persistence")
 RECOMMENDATION_COLUMNS = ("user", "rank", "item", "title", "score")
 DEFAULT_K = 10
@@ -90,27 +101,43 @@ class FaceModel(mlflow.pyfunc.PythonModel):
         self.load(context.artifacts)
 
     def load(self, artifacts: Mapping[str, str]) -> None:
-        from dlpipe.serving.face import FaceClassifier
+        if "resnet" in artifacts:
+            from dlpipe.serving.face_embedding import EmbeddingFaceClassifier
+            from dlpipe.vision.face_models import FaceModelPaths
 
-        self.classifier = FaceClassifier.load(Path(artifacts["model"]))
+            files = FaceModelPaths(Path(artifacts["resnet"]), Path(artifacts["landmarks"]))
+            self.classifier = EmbeddingFaceClassifier.load(Path(artifacts["model"]), files)
+        else:
+            from dlpipe.serving.face import FaceClassifier
+
+            self.classifier = FaceClassifier.load(Path(artifacts["model"]))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         rows = [self._answer(value) for value in _column(_frame(model_input), "image")]
-        types = {"probability": "float64", **dict.fromkeys(FACE_COLUMNS[2:6], "int64")}
+        types = {
+            "probability": "float64",
+            **dict.fromkeys(FACE_COLUMNS[2:6], "int64"),
+            "distance": "float64",
+            "unknown": "bool",
+        }
         return pd.DataFrame(rows, columns=list(FACE_COLUMNS)).astype(types)
 
-    def _answer(self, value: Any) -> tuple[str, float, int, int, int, int, str]:
+    def _answer(self, value: Any) -> tuple[Any, ...]:
+        nothing = ("", 0.0, 0, 0, 0, 0)
         try:
             data = base64.b64decode(str(value), validate=True)
         except (binascii.Error, ValueError):
-            return ("", 0.0, 0, 0, 0, 0, "unreadable: the image is not base64-encoded")
+            return (*nothing, "unreadable: the image is not base64-encoded", np.nan, False)
         if not data:
-            return ("", 0.0, 0, 0, 0, 0, "unreadable: empty image")
+            return (*nothing, "unreadable: empty image", np.nan, False)
         result = self.classifier.predict_bytes(data)
         if not result.found or result.box is None:
-            return ("", 0.0, 0, 0, 0, 0, result.reason or "no face found")
-        person, probability = result.ranked[0]
-        return (person, float(probability), *result.box, "")
+            return (*nothing, result.reason or "no face found", np.nan, False)
+        person, score = result.ranked[0]
+        probability = float(score) if result.score_name == "probability" else np.nan
+        distance = np.nan if result.distance is None else float(result.distance)
+        named = UNKNOWN if result.unknown else person
+        return (named, probability, *result.box, "", distance, bool(result.unknown))
 
 
 class StockForecastModel(mlflow.pyfunc.PythonModel):
@@ -241,7 +268,16 @@ class GanSamplerModel(_SamplerModel):
 # What each model imports (dlpipe's own source travels with it), pinned to the lock.
 COMMON = ("numpy", "pandas", "pyarrow", "pydantic", "pyyaml")
 REQUIREMENTS = {
-    FACES: (*COMMON, "torch", "lightning", "opencv-python-headless", "pillow"),
+    FACES: (
+        *COMMON,
+        "torch",
+        "lightning",
+        "opencv-python-headless",
+        "pillow",
+        "dlib-bin",
+        "scikit-learn",
+        "joblib",
+    ),
     STOCKS: (*COMMON, "torch"),
     RECOMMENDER: COMMON,
     CLASSIFIERS: (*COMMON, "scikit-learn", "joblib", "torch", "lightning"),
@@ -251,11 +287,29 @@ REQUIREMENTS = {
 
 
 def register_face_model(run: RunLogger, model_file: Path, example_image: Path) -> str | None:
-    """The face CNN's model file as `dlpipe-faces`; `example_image` (any image file: a photo or
-    a crop) becomes the input example, base64-encoded as requests send it."""
+    """The face CNN's model file as `dlpipe-faces` (the course's model; the pipeline registers
+    the embedding model instead); `example_image` becomes the base64-encoded input example."""
     artifacts = {"model": model_file}
     example = pd.DataFrame({"image": [encode_image(example_image)]})
     return _log(run, FACES, FaceModel(), artifacts, example)
+
+
+def register_face_embedding_model(
+    run: RunLogger, folder: Path, model_files: FaceModelFiles, example_image: Path
+) -> str | None:
+    """The embedding model (its folder, copied under the name `face_embedding`, as MLflow keeps
+    a folder artifact's own name) with dlib's two files as `dlpipe-faces`; `example_image` (a
+    photo) becomes the input example, base64-encoded as requests send it."""
+    example = pd.DataFrame({"image": [encode_image(example_image)]})
+    with tempfile.TemporaryDirectory() as scratch:
+        named = Path(scratch) / "face_embedding"
+        shutil.copytree(folder, named)
+        artifacts = {
+            "model": named,
+            "resnet": model_files.resnet,
+            "landmarks": model_files.landmarks,
+        }
+        return _log(run, FACES, FaceModel(), artifacts, example)
 
 
 def register_stock_model(

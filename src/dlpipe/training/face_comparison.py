@@ -59,17 +59,7 @@ def compare_face_models(
 def comparison_metrics(comparison: FaceComparison) -> dict[str, object]:
     """The details: figures per model and split, per-person precision/recall on test, McNemar's
     test and its three-outcome verdict (the headline numbers are picked from these)."""
-    metrics: dict[str, object] = {}
-    for model in MODELS:
-        entry: dict[str, object] = {}
-        for split in SCORED_SPLITS:
-            report = comparison.scores[model][split]
-            entry[split] = {k: report[k] for k in ("accuracy", "macro_f1", "weighted_f1")}
-        entry["test_per_person"] = {
-            person: {k: row[k] for k in ("precision", "recall", "f1", "support")}
-            for person, row in comparison.scores[model]["test"]["per_class"].items()
-        }
-        metrics[model] = entry
+    metrics: dict[str, object] = {model: model_entry(comparison.scores[model]) for model in MODELS}
     test = mcnemar_exact(
         comparison.test_labels,
         comparison.predictions["cnn"]["test"],
@@ -88,3 +78,16 @@ def comparison_metrics(comparison: FaceComparison) -> dict[str, object]:
         **{k: float(v) for k, v in comparison.eigenfaces.best_params.items()},
     }
     return metrics
+
+
+def model_entry(by_split: Mapping[str, dict]) -> dict[str, object]:
+    """One model's figures per scored split and its per-person precision/recall on test."""
+    entry: dict[str, object] = {}
+    for split in SCORED_SPLITS:
+        report = by_split[split]
+        entry[split] = {k: report[k] for k in ("accuracy", "macro_f1", "weighted_f1")}
+    entry["test_per_person"] = {
+        person: {k: row[k] for k in ("precision", "recall", "f1", "support")}
+        for person, row in by_split["test"]["per_class"].items()
+    }
+    return entry
