@@ -60,6 +60,8 @@ def scratch_project(tmp_path: Path) -> Path:
     params["face_extract"].update(workers=2, size=32)
     params["face_cnn"].update(max_epochs=3, patience=2, channels=[4, 8], dense=[16])
     params["eigenfaces"].update(n_components=4, cv_folds=2, C=[1.0, 10.0], gamma=[0.001])
+    # the pinned dlib files, fetched once into this clone's cache (not once per scratch project)
+    params["face_embedding"]["cache_dir"] = str(REPO / params["face_embedding"]["cache_dir"])
     _shrink_classifiers(params)
     _shrink_generative(params)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
@@ -291,7 +293,9 @@ def test_recommender_stages_from_a_local_folder(project: Path) -> None:
 
 
 SHARED_GALLERY = data_path(REPO, "../shared/data/faces/five-celebrities")
-FACE_STAGES = ("crawl_face_images", "extract_faces", "split_faces", "train_face_cnn")
+FACE_STAGES = (
+    "crawl_face_images", "extract_faces", "split_faces", "embed_faces", "train_face_cnn"
+)  # fmt: skip
 
 
 def _small_gallery(target: Path, people: int = 3, photos: int = 5) -> None:
@@ -326,19 +330,33 @@ def test_face_stages_crawl_extract_split_train_and_predict(project: Path) -> Non
     assert "rejected.png" in sheets and len(sheets) == 4
     splits = pd.read_csv(project / "data/processed/faces/splits.csv")
     assert len(splits) == extract["accepted"] and {"train", "val", "test"} <= set(splits["split"])
+    embedded = json.loads((project / "reports/faces/embed.json").read_text())
+    assert embedded["faces"] == len(splits) and "seconds" not in json.dumps(embedded)
     details = json.loads((project / "reports/faces/details.json").read_text())
-    for model in ("cnn", "eigenfaces"):
+    for model in ("embedding", "cnn", "eigenfaces"):
         assert 0.0 <= details[model]["test"]["accuracy"] <= 1.0
+        assert set(details[model]["test_per_person"]) <= set(manifest["person"])
+    assert set(details["pairwise_tests"]) == {
+        "embedding_vs_cnn", "embedding_vs_eigenfaces", "cnn_vs_eigenfaces"
+    }  # fmt: skip
     metrics = _headline(project, "reports/faces/metrics.json")
-    assert metrics["test/accuracy"] == details["cnn"]["test"]["accuracy"]
-    assert metrics["p_value"] == details["mcnemar_test"]["p_value"]
+    assert metrics["test/accuracy"] == details["embedding"]["test"]["accuracy"]
+    assert metrics["baseline/accuracy"] == details["cnn"]["test"]["accuracy"]
+    assert metrics["eigenfaces/accuracy"] == details["eigenfaces"]["test"]["accuracy"]
+    assert metrics["p_value"] == details["pairwise_tests"]["embedding_vs_cnn"]["p_value"]
+    assert metrics["unknown/threshold"] == details["unknown"]["threshold"]
+    assert 0 < metrics["unknown/threshold"] <= 0.6 and 0 <= metrics["unknown/false_accept"] <= 1
     predictions = pd.read_csv(project / "reports/faces/test_predictions.csv")
-    assert list(predictions.columns) == ["actual", "cnn", "eigenfaces"]
+    assert list(predictions.columns) == ["actual", "embedding", "cnn", "eigenfaces"]
     assert len(predictions) == metrics["data/test"]
-    assert "Eigenfaces + SVM" in (project / "reports/faces/report.md").read_text()
+    report = (project / "reports/faces/report.md").read_text()
+    assert "Eigenfaces + SVM" in report and "## Unknown faces" in report
+    assert "embedding_map.png" in report
+    with Image.open(project / "reports/faces/embedding_map.png") as picture:
+        assert picture.size[0] > 100
     runs = _runs(project, "faces")
     assert sorted(r.info.run_name for r in runs) == sorted(
-        ["crawl_face_images", "extract_faces", "train_face_cnn"]
+        ["crawl_face_images", "extract_faces", "embed_faces", "train_face_cnn"]
     )
     assert all(r.info.status == "FINISHED" for r in runs)
     accepted = audit[audit["accepted"]].iloc[0]
@@ -347,7 +365,15 @@ def test_face_stages_crawl_extract_split_train_and_predict(project: Path) -> Non
     said = _predict(project, photo)
     assert said.returncode == 0, said.stderr
     assert any(name in said.stdout for name in set(manifest["person"]))
-    assert "probability" in said.stdout and "face box" in said.stdout
+    assert "distance" in said.stdout and "face box" in said.stdout
+    said = _predict(project, photo, "--model", "models/face_cnn/model.pt")
+    assert said.returncode == 0 and "probability" in said.stdout, said.stderr
+    stranger = _stranger_photo()
+    said = _predict(project, stranger)
+    # A person left out of the tiny gallery: "unknown", or (a look-alike) some gallery person.
+    assert said.returncode == 0, said.stderr
+    first = said.stdout.split(": ", 1)[1]
+    assert first.startswith("unknown (distance") or first.split(" ")[0] in set(manifest["person"])
     blank = project / "blank.png"
     Image.new("RGB", (200, 200), (128, 128, 128)).save(blank)
     said = _predict(project, blank)
@@ -358,11 +384,17 @@ def test_face_stages_crawl_extract_split_train_and_predict(project: Path) -> Non
     assert said.returncode == 1 and "unreadable" in said.stdout
 
 
-def _predict(project: Path, photo: Path) -> subprocess.CompletedProcess:
+def _stranger_photo() -> Path:
+    """A photo of the last person of the shared set, whom _small_gallery leaves out."""
+    last = sorted(p for p in SHARED_GALLERY.iterdir() if p.is_dir())[-1]
+    return sorted(last.iterdir())[0]
+
+
+def _predict(project: Path, photo: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     env["PYTHONPATH"] = str(REPO / "src")
     return subprocess.run(
-        [sys.executable, "-m", "dlpipe.cli", "predict-face", str(photo)],
+        [sys.executable, "-m", "dlpipe.cli", "predict-face", str(photo), *extra],
         cwd=project,
         env=env,
         capture_output=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from serving_helpers import (
@@ -118,6 +119,7 @@ def test_the_registered_model_answers_as_the_model_file_does(
     expected = predict_face(photo, model, root=project)
     request = pd.DataFrame({"image": [encode_image(photo), encode_image(blank), "%%%"]})
     found, missing, garbage = pyfunc.predict(request).to_dict("records")
+    assert np.isnan(found.pop("distance")) and found.pop("unknown") is False  # the CNN: no distance
     assert found == {
         "person": expected.ranked[0][0],
         "probability": pytest.approx(expected.ranked[0][1]),
