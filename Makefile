@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test lint bench ui clean lock metrics compare diff plots exp stages params seed-study repro-gpu repro-profile serve
+.PHONY: setup repro test lint bench ui clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve
 
 setup: $(STAMP)
 
@@ -94,6 +94,10 @@ params: $(STAMP)
 
 seed-study: $(STAMP)
 	python benchmarks/face_seed_study.py
+
+# Haar vs dlib's HOG detector on the same photos and split (acceptance, downstream accuracy).
+face-detectors: $(STAMP)
+	python benchmarks/face_detectors.py
 
 lint: $(STAMP)
 	ruff check .

@@ -18,6 +18,7 @@ from dlpipe.config import (
     OPTIMIZER_HYPERPARAMETERS,
     AutoencoderNetwork,
     ConfigError,
+    FaceExtractConfig,
     FaceSplitConfig,
     Params,
     TrainingConfig,
@@ -234,6 +235,8 @@ def test_missing_and_malformed_files_say_which(tmp_path: Path) -> None:
         ("eigenfaces.C", [], "needs at least 1 item"),
         ("face_extract.scale_factor", 1.0, "must be > 1"),
         ("face_extract.workers", -1, "must be >= 0"),
+        ("face_extract.hog_upsample", -1, "must be >= 0"),
+        ("face_extract.detector", "mtcnn", "must be one of 'haar', 'hog'"),
         ("face_crawl.timeout_s", 0, "must be > 0"),
         ("training.cpu_threads", -1, "must be >= 0"),
         ("seed", -1, "must be >= 0"),
@@ -257,6 +260,8 @@ def test_out_of_range_values_are_refused(
         ("face_crawl.retries", 0),
         ("face_crawl.download_delay_s", 0),
         ("face_extract.workers", 0),  # one per core
+        ("face_extract.detector", "hog"),  # dlib's HOG detector
+        ("face_extract.hog_upsample", 0),  # no doubling
         ("face_extract.margin", 0.0),
         ("stock_lstm.walk_forward_windows", 0),  # no refits
         ("stock_lstm.patience", 0),
@@ -712,3 +717,11 @@ def test_class_names_must_be_distinct(tmp_path: Path) -> None:
     raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     errors = _errors(tmp_path, _set(raw, "mnist.class_names", ["Coat", "Bag", "Coat"]))
     assert errors == ["mnist.class_names: names must be distinct; repeated: Coat"], errors
+
+
+def test_face_extract_settings_saved_before_the_detector_key_load_as_haar() -> None:
+    """Model files store face_extract as a dict; older ones lack `detector`/`hog_upsample`."""
+    stored = as_plain(load_params().face_extract)
+    del stored["detector"], stored["hog_upsample"]
+    loaded = FaceExtractConfig(**stored)
+    assert (loaded.detector, loaded.hog_upsample) == ("haar", 1)

@@ -134,3 +134,30 @@ def test_real_gallery_parallel_equals_serial(cfg) -> None:
     assert all(o.reason in ("", "no face found") for o in serial)
     notes = " | ".join(o.notes for o in serial)
     assert "content is PNG, extension .jpg" in notes and "greyscale" in notes and "alpha" in notes
+
+
+def test_hog_detector_accepts_the_face_haar_finds(cfg, face_photo, write_png) -> None:
+    """`face_extract.detector: hog` runs dlib's detector through the same extraction."""
+    path = write_png("face.png", face_photo)
+    haar, hog = one(path, cfg), one(path, cfg.replace(detector="hog"))
+    assert hog.accepted and hog.faces_found == 1 and hog.crop.shape == haar.crop.shape
+    (hx, hy, hw, hh), (x, y, w, h) = hog.box, haar.box
+    inter_w = min(hx + hw, x + w) - max(hx, x)
+    inter_h = min(hy + hh, y + h) - max(hy, y)
+    assert inter_w > 0 and inter_h > 0 and inter_w * inter_h > 0.4 * hw * hh  # same face
+    assert not one(write_png("grey.png", np.full((200, 200, 3), 128, np.uint8)),
+                   cfg.replace(detector="hog")).accepted  # fmt: skip
+
+
+def test_hog_boxes_below_min_size_are_dropped(cfg, face_photo) -> None:
+    hog = cfg.replace(detector="hog")
+    (box,) = FaceDetector(hog).detect(face_photo)
+    assert FaceDetector(hog.replace(min_size=min(box[2:]) + 1)).detect(face_photo) == []
+
+
+def test_hog_runs_in_worker_processes(cfg, face_photo, write_png) -> None:
+    """dlib's detector is built in each worker (it cannot be pickled across)."""
+    paths = [write_png(f"face{i}.png", face_photo) for i in range(3)]
+    photos = [Photo(p, "someone", p.name) for p in paths]
+    outcomes = extract_faces(photos, cfg.replace(detector="hog", workers=2))
+    assert [o.accepted for o in outcomes] == [True, True, True]

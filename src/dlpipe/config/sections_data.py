@@ -186,7 +186,13 @@ class FaceCrawlConfig(Section):
 
 
 class FaceExtractConfig(Section):
-    """OpenCV Haar detection and the crop every face gets (the predict command uses it too)."""
+    """Face detection and the crop every face gets (the predict command uses it too).
+
+    `detector`: OpenCV's Haar cascade (the course's) or dlib's HOG + linear SVM detector, which
+    the face-embedding package brings; `hog_upsample` is how often dlib doubles the photo first
+    (faces down to about 80 / 2**n px). `cascade`, `scale_factor` and `min_neighbors` are Haar's
+    only; the size limits, the eye check and everything after the box apply to both.
+    """
 
     cascade: NonEmptyStr
     scale_factor: Annotated[Float, Field(gt=1)]  # OpenCV needs > 1 (the scan's step)
@@ -204,6 +210,9 @@ class FaceExtractConfig(Section):
     max_pixels: Count
     workers: Count0  # 0 = one per core
     sheet_columns: Count
+    # Last, with defaults: models saved before these keys existed still load (as Haar).
+    detector: Literal["haar", "hog"] = "haar"
+    hog_upsample: Count0 = 1
 
 
 class FaceSplitConfig(Section):

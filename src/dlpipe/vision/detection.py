@@ -1,4 +1,5 @@
-"""Haar-cascade face detection, built once from the config and reused for every photo."""
+"""Face detection (OpenCV's Haar cascade or dlib's HOG detector), built once from the config
+and reused for every photo."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import cv2
 import numpy as np
 
 from dlpipe.config import FaceExtractConfig
+from dlpipe.vision.hog_detection import HogFaceDetector
 
 Box = tuple[int, int, int, int]  # x, y, w, h
 EYE_SEARCH_WIDTH = 160  # face regions are enlarged to this width before looking for eyes
@@ -49,7 +51,14 @@ class FaceDetector:
 
     def __init__(self, cfg: FaceExtractConfig) -> None:
         self.cfg = cfg
-        self.faces = load_cascade(cfg.cascade)
+        haar = cfg.detector == "haar"
+        self.faces = load_cascade(cfg.cascade) if haar else None
+        # dlib scans the already shrunk photo: its own max_side never shrinks it again.
+        self.hog = (
+            None
+            if haar
+            else HogFaceDetector(upsample=cfg.hog_upsample, max_side=cfg.detect_max_side)
+        )
         self.eyes = load_cascade(cfg.eye_cascade) if cfg.eye_check else None
 
     def detect(self, image_bgr: np.ndarray) -> list[Box]:
@@ -59,23 +68,28 @@ class FaceDetector:
     def scan(self, image_bgr: np.ndarray) -> Detection:
         """detect, plus the count of boxes dropped by the eye check.
 
-        Photos larger than detect_max_side are scaled down for the search (Haar cost grows with
-        pixels; faces stay findable) and the boxes scaled back. min_size is in original pixels.
+        Photos larger than detect_max_side are scaled down for the search (both detectors' cost
+        grows with pixels; faces stay findable) and the boxes scaled back. min_size is in
+        original pixels; dlib has no minimum, so its smaller boxes are dropped here.
         """
         grey = image_bgr if image_bgr.ndim == 2 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
         height, width = grey.shape
         scale = min(1.0, self.cfg.detect_max_side / max(height, width))
-        if scale < 1.0:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        grey = shrink(grey, scale)
         min_side = max(1, round(self.cfg.min_size * scale))
-        found = self.faces.detectMultiScale(
-            grey,
-            scaleFactor=self.cfg.scale_factor,
-            minNeighbors=self.cfg.min_neighbors,
-            minSize=(min_side, min_side),
-        )
-        boxes = [tuple(int(v) for v in box) for box in found]
+        if self.hog is not None:
+            rgb = image_bgr if image_bgr.ndim == 2 else image_bgr[..., ::-1]
+            found = self.hog.detect(shrink(np.ascontiguousarray(rgb), scale))
+            boxes = [box for box in found if min(box[2], box[3]) >= min_side]
+        else:
+            assert self.faces is not None
+            found = self.faces.detectMultiScale(
+                grey,
+                scaleFactor=self.cfg.scale_factor,
+                minNeighbors=self.cfg.min_neighbors,
+                minSize=(min_side, min_side),
+            )
+            boxes = [tuple(int(v) for v in box) for box in found]
         kept = [box for box in boxes if self.has_eye(grey, box)] if self.eyes else boxes
         return Detection(
             [scale_box(box, scale, width, height) for box in kept], len(boxes) - len(kept)
@@ -102,6 +116,15 @@ class FaceDetector:
             minSize=(smallest, smallest),
         )
         return len(eyes) > 0
+
+
+def shrink(image: np.ndarray, scale: float) -> np.ndarray:
+    """The image scaled down by `scale` (< 1) for the search, or itself."""
+    if scale >= 1.0:
+        return image
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def scale_box(box: Box, scale: float, width: int, height: int) -> Box:

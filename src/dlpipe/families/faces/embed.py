@@ -1,7 +1,8 @@
 """DVC stage embed_faces: dlib's 128-d descriptor of every face the split table lists.
 
-The face is the one extraction kept: its Haar box on the full photo (audit.csv) seeds dlib's
-landmark model, which aligns the chip the ResNet sees. The photo is read by the extraction's own
+The face is the one extraction kept: its box on the full photo (audit.csv; Haar's or dlib's
+HOG detector's, by `face_extract.detector`) seeds dlib's landmark model, which aligns the chip
+the ResNet sees. The photo is read by the extraction's own
 reader, so EXIF rotation and colour conversion are the same.
 """
 
@@ -64,7 +65,7 @@ def embed_faces(stage: Stage) -> None:
 
 
 def faces_to_embed(table: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
-    """The split table's rows (same order) with each photo's path and Haar box from the audit."""
+    """The split table's rows (same order) with each photo's path and face box from the audit."""
     kept = audit[audit["accepted"].str.lower() == "true"].drop_duplicates("key")
     joined = table.merge(kept[["key", "path", *BOX]], on="key", how="left", validate="1:1")
     lost = joined[joined["path"].isna()]
@@ -79,7 +80,7 @@ def faces_to_embed(table: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
 def photos_and_boxes(
     root: Path, faces: pd.DataFrame, max_pixels: int
 ) -> Iterator[tuple[np.ndarray, Box]]:
-    """(RGB photo, Haar box) per face, read one at a time (only the chips stay in memory)."""
+    """(RGB photo, detector box) per face, read one at a time (only the chips stay in memory)."""
     for row in faces.itertuples():
         bgr = load_image(root / row.path, max_pixels).bgr
         box = tuple(round(float(getattr(row, name))) for name in BOX)

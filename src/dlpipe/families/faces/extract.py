@@ -35,7 +35,7 @@ def extract_faces(stage: Stage) -> None:
         reason = "no images: the crawl stored no photos"
         write_json(stage.out(f"{REPORTS}/extract.json"), skipped_metrics(reason))
         raise Skipped(reason)
-    metrics = extraction_summary(rows)
+    metrics = {"detector": cfg.detector, **extraction_summary(rows)}
     if stage.run is not None:
         stage.run.log_metrics(numeric_leaves(metrics))
     write_json(stage.out(f"{REPORTS}/extract.json"), metrics)
