@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test lint bench ui clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve
+.PHONY: setup repro test lint bench ui dashboard clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve
 
 setup: $(STAMP)
 
@@ -118,6 +118,13 @@ ui: $(STAMP)
 		--backend-store-uri sqlite:///$(abspath $(MLRUNS))/mlflow.db \
 		--default-artifact-root $(abspath $(MLRUNS))/artifacts --host 127.0.0.1 --port $(UI_PORT) \
 		--workers $(UI_WORKERS)
+
+# The Optuna studies (every family's, in params' tuning storage: the journal file by default) in
+# optuna-dashboard, on loopback only; `make dashboard DASHBOARD_PORT=8081` for another port.
+DASHBOARD_PORT ?= 8080
+dashboard: $(STAMP)
+	storage="$$(python -m dlpipe.tuning.storage)" && \
+		optuna-dashboard --host 127.0.0.1 --port $(DASHBOARD_PORT) "$$storage"
 
 # Resolve requirements.in into the exact versions that install (torch without its +cpu tag).
 lock: $(STAMP)

@@ -20,6 +20,7 @@ import re
 import shlex
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -146,15 +147,50 @@ def _suggestion(file: Path, roots: Sequence[Path]) -> Path:
     return file
 
 
+INTERPOLATION = re.compile(r"\$\{\s*(key|item)((?:\.\w+|\[\d+\])*)\s*\}")
+
+
+def expand_foreach(stages: dict[str, Any]) -> dict[str, Any]:
+    """`foreach` stages as DVC names and fills them: `name@key`, each `${key}`, `${item}` and
+    `${item.field[0]}` replaced (a list's items are their own keys); other stages unchanged."""
+    expanded: dict[str, Any] = {}
+    for name, spec in stages.items():
+        if "foreach" not in spec:
+            expanded[name] = spec
+            continue
+        items = spec["foreach"]
+        pairs = items.items() if isinstance(items, dict) else ((item, item) for item in items)
+        for key, item in pairs:
+            expanded[f"{name}@{key}"] = _fill(spec["do"], str(key), item)
+    return expanded
+
+
+def _fill(value: Any, key: str, item: Any) -> Any:
+    if isinstance(value, dict):
+        return {_fill(k, key, item): _fill(v, key, item) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, key, item) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def resolve(match: re.Match[str]) -> str:
+        found: Any = key if match.group(1) == "key" else item
+        for part in re.findall(r"\.(\w+)|\[(\d+)\]", match.group(2)):
+            found = found[part[0]] if part[0] else found[int(part[1])]
+        return str(found)
+
+    return INTERPOLATION.sub(resolve, value)
+
+
 def missing_deps(dvc_yaml: Path) -> dict[str, dict[str, list[str]]]:
     """Per stage with gaps: {dep to add: the uncovered files it covers}, paths as dvc.yaml writes
     them; a stage that cannot be checked gets {"(why)": []}."""
     project = dvc_yaml.parent
-    stages = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")).get("stages", {})
+    stages = expand_foreach(yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")).get("stages", {}))
     report: dict[str, dict[str, list[str]]] = {}
     for name, spec in stages.items():
-        if "foreach" in spec or "matrix" in spec:
-            report[name] = {"(foreach/matrix stages are not checked yet: expand them here)": []}
+        if "matrix" in spec:
+            report[name] = {"(matrix stages are not checked yet: expand them here)": []}
             continue
         wdir = Path(os.path.normpath(project / spec.get("wdir", ".")))
         deps = [Path(os.path.normpath(wdir / str(dep))) for dep in spec.get("deps", [])]

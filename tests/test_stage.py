@@ -15,6 +15,7 @@ from dlpipe import stage as stage_module
 from dlpipe.config import load_params
 from dlpipe.stage import Skipped, Stage, StageSpec, run_stage, temporary_stage
 from dlpipe.tracking import tracking_location
+from test_dvc_deps import expand_foreach
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = StageSpec(
@@ -138,15 +139,33 @@ def _dvc_outputs(stage: dict) -> set[str]:
     return outputs
 
 
-def test_every_stage_script_is_thin_and_its_spec_matches_dvc_yaml() -> None:
+def _foreach_specs() -> dict[str, StageSpec]:
+    """The specs of dvc.yaml's `foreach` stages, one per key (`tune@stock_lstm`), from the
+    functions their scripts call (these imports are heavy: this test pays once)."""
+    from dlpipe.families.tuning.retrain import train_tuned_spec
+    from dlpipe.families.tuning.tune import tune_spec
+
+    makers = {"tune": tune_spec, "train_tuned": train_tuned_spec}
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-    specs = _specs()
+    return {
+        f"{name}@{key}": makers[name](key)
+        for name, stage in stages.items()
+        if "foreach" in stage
+        for key in stage["foreach"]
+    }
+
+
+def test_every_stage_script_is_thin_and_its_spec_matches_dvc_yaml() -> None:
+    raw = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    stages = expand_foreach(raw)
+    specs = {**_specs(), **_foreach_specs()}
     assert set(specs) == set(stages), "one pipeline/<stage>.py with a SPEC per dvc.yaml stage"
     for name, spec in specs.items():
-        script = ROOT / "pipeline" / f"{name}.py"
+        base = name.split("@")[0]
+        script = ROOT / "pipeline" / f"{base}.py"
         assert len(script.read_text(encoding="utf-8").splitlines()) <= 40, f"{script} > 40 lines"
         assert spec.name == name
-        assert re.search(rf"pipeline/{name}\.py", stages[name]["cmd"])
+        assert re.search(rf"pipeline/{base}\.py", stages[name]["cmd"])
         assert set(spec.output_paths()) == _dvc_outputs(stages[name]), name
         assert set(spec.params) == set(stages[name].get("params", [])), name
 

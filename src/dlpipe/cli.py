@@ -1,5 +1,5 @@
 """`dlpipe`: the lab's command line (predict-face, recommend, forecast, classify, sample, crawl,
-params, stages).
+tune, params, stages).
 
 This module only parses arguments, calls a function that returns a value, and prints it. Heavy
 libraries (torch, OpenCV, Scrapy) are imported inside the subcommand that needs them, so
@@ -197,6 +197,39 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from dlpipe.config import load_params
+    from dlpipe.paths import project_root
+
+    root = project_root()
+    families = load_params(root / "params.yaml").tuning.families
+    if args.family not in families:
+        known = ", ".join(families)
+        raise ServingError(
+            f"no tuning for {args.family!r} in params.yaml (tuning.families: {known})"
+        )
+    from dlpipe.tuning.workers import tune_command
+
+    summary = tune_command(root, args.family, args.workers, args.trials)
+    counts = summary.counts
+    print(
+        f"{summary.family}: study {summary.name}: {counts['complete']} complete, "
+        f"{counts['pruned']} pruned, {counts['fail']} failed of {summary.target}"
+    )
+    metric = f"val/{summary.metric}"
+    if summary.defaults is not None and summary.defaults.value is not None:
+        print(
+            f"  defaults (trial {summary.defaults.number}): {metric} {summary.defaults.value:.5g}"
+        )
+    if summary.best is not None:
+        print(f"  best (trial {summary.best.number}): {metric} {summary.best.value:.5g}")
+        for key, value in summary.best.params.items():
+            print(f"    {key}: {value}")
+    if not summary.tuned_is_better:
+        print("  nothing beat the defaults on validation: keep them")
+    return 0
+
+
 def cmd_params_check(args: argparse.Namespace) -> int:
     from dlpipe.serving.errors import shown
     from dlpipe.serving.params import check_params, default_params_path
@@ -360,6 +393,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument(
         "--params", type=Path, default=None, metavar="FILE", help="default: params.yaml"
+    )
+
+    tune = add(
+        "tune",
+        "run a family's Optuna study (its missing trials) in N processes sharing the trials",
+        cmd_tune,
+    )
+    tune.add_argument("family", metavar="FAMILY", help="a family of params' tuning.families")
+    tune.add_argument(
+        "--workers", type=_positive, default=1, metavar="N", help="worker processes (1)"
+    )
+    tune.add_argument(
+        "--trials",
+        type=_positive,
+        default=None,
+        metavar="T",
+        help="trials the study should hold in all (default: params' tuning count)",
     )
 
     params = add("params", "check or show a params file", _params_usage)

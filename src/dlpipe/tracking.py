@@ -484,6 +484,13 @@ def start_run(
     client.set_terminated(run.info.run_id, status="FINISHED")
 
 
+def attach_run(root: Path, run_id: str) -> RunLogger:
+    """A logger for run `run_id`, which another process opened (a tuning worker's parent run:
+    its trials become that run's children through `start_run(..., parent=...)`)."""
+    location = tracking_location(root)
+    return RunLogger(MlflowClient(location.uri), run_id, location)
+
+
 def _experiment_id(client: MlflowClient, family: str, location: TrackingLocation) -> str:
     """The family's experiment, created when missing; tagged with its kind either way."""
     experiment = client.get_experiment_by_name(family)

@@ -30,6 +30,7 @@ from dlpipe.config.sections_training import (
     TraceOptimizersConfig,
     TrainingConfig,
 )
+from dlpipe.config.sections_tuning import TuningConfig, space_problems
 from dlpipe.config.sections_vae import VaeConfig
 
 
@@ -58,6 +59,7 @@ class Params(Section):
     scores: ScoresConfig
     vae: VaeConfig
     gan: GanConfig
+    tuning: TuningConfig
 
     @model_validator(mode="after")
     def _crops_survive_the_pooling(self) -> Params:
@@ -69,4 +71,11 @@ class Params(Section):
                 f"(face_extract.size is {size})"
             )
             raise rules_error([("face_cnn.channels", message)])
+        return self
+
+    @model_validator(mode="after")
+    def _tuned_keys_exist(self) -> Params:
+        problems = space_problems(self, self.tuning)
+        if problems:
+            raise rules_error([(f"tuning.{key}", message) for key, message in problems])
         return self

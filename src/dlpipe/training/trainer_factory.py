@@ -14,6 +14,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProg
 
 from dlpipe.config import TrainingConfig
 from dlpipe.training.callbacks import EpochProgress, StopOnNonFiniteLoss
+from dlpipe.training.trial_hooks import active_callbacks
 
 
 def build_trainer(
@@ -41,7 +42,8 @@ def build_trainer(
     `patience` stops training after that many epochs without a better `monitor`; None never.
     `progress_bar` shows Lightning's bar on a terminal; elsewhere (CI logs, `dvc repro > log`)
     each epoch is one log line naming `label`.
-    `overrides` pass straight to pl.Trainer for the rare stage that needs more.
+    `overrides` pass straight to pl.Trainer for the rare stage that needs more. Callbacks of an
+    enclosing `training.trial_hooks.trial_callbacks` block (Optuna's pruner) are appended.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
     if cfg.cpu_threads > 0:
@@ -51,7 +53,7 @@ def build_trainer(
     if cfg.deterministic and torch.cuda.is_available():
         # cuBLAS needs this for deterministic matmuls; harmless when already set.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    all_callbacks: list[pl.Callback] = [StopOnNonFiniteLoss(), *callbacks]
+    all_callbacks: list[pl.Callback] = [StopOnNonFiniteLoss(), *callbacks, *active_callbacks()]
     if patience is not None:
         all_callbacks.append(EarlyStopping(monitor=monitor, mode="min", patience=patience))
     show_bar = cfg.progress_bar and sys.stderr.isatty()

@@ -1,0 +1,23 @@
+"""One objective per family (a module each); `OBJECTIVES` maps family names to them.
+
+Each reuses its family's own training function from `dlpipe.training`; none copies it.
+"""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from dlpipe.tuning.objectives.base import Direction, Objective, Scores, tuned_entry
+from dlpipe.tuning.objectives.classifiers import OBJECTIVE as CLASSIFIERS
+from dlpipe.tuning.objectives.faces import OBJECTIVE as FACES
+from dlpipe.tuning.objectives.optimizers import OBJECTIVE as OPTIMIZERS
+from dlpipe.tuning.objectives.recommender import OBJECTIVE as RECOMMENDER
+from dlpipe.tuning.objectives.stock_lstm import OBJECTIVE as STOCK_LSTM
+
+OBJECTIVES: Mapping[str, Objective] = MappingProxyType(
+    {
+        objective.family: objective
+        for objective in (STOCK_LSTM, FACES, RECOMMENDER, OPTIMIZERS, CLASSIFIERS)
+    }
+)
+
+__all__ = ["OBJECTIVES", "Direction", "Objective", "Scores", "tuned_entry"]
