@@ -10,7 +10,7 @@ from tuning_helpers import read_raw, write_params, write_prices
 
 from dlpipe.tracking import start_run, tracking_location
 from dlpipe.tuning.storage import open_storage, study_names
-from dlpipe.tuning.study import ERROR_ATTR, open_study
+from dlpipe.tuning.study import ERROR_ATTR, open_study, study_name
 from dlpipe.tuning.workers import tune
 
 
@@ -101,3 +101,21 @@ def test_every_trial_is_a_nested_mlflow_run_of_the_study_run(project: Path) -> N
         if row.state == "COMPLETE":
             assert run.data.metrics["val/roc_auc"] == row.value
     assert by_number[0].data.tags["dlpipe.defaults"] == "True"
+
+
+def test_changed_input_data_names_a_new_study(project: Path) -> None:
+    raw = read_raw(project)
+    raw["tuning"]["families"] = {
+        "stock_lstm": {
+            "trials": 1,
+            "timeout_s": 60,
+            "max_epochs": 1,
+            "space": {"stock_lstm.dropout": {"low": 0.0, "high": 0.5}},
+        }
+    }
+    params = write_params(project, raw)
+    write_prices(project, seed=0)
+    before = study_name(project, params, "stock_lstm")
+    assert study_name(project, params, "stock_lstm") == before
+    write_prices(project, seed=1)
+    assert study_name(project, params, "stock_lstm") != before

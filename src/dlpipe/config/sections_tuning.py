@@ -82,7 +82,8 @@ class FamilyTuning(Section):
     retrain uses the family's own settings). `fixed`: other params every trial uses (such as
     a smaller training subset), so the defaults and the candidates meet at the same fidelity.
     `test_fraction`: for a family without a test split (classifiers), the share of rows held
-    out for the one test score of the retrain."""
+    out for the one test score of the retrain. `warmup_epochs`: this family's own pruner warmup
+    (a noisy validation figure needs more epochs before it is compared; a 3-epoch trial less)."""
 
     trials: Count
     timeout_s: Positive
@@ -90,6 +91,7 @@ class FamilyTuning(Section):
     space: Annotated[ReadOnlyMap[NonEmptyStr, SearchDimension], Field(min_length=1)]
     fixed: ReadOnlyMap[NonEmptyStr, Any] = Field(default_factory=dict)
     test_fraction: Fraction | None = None
+    warmup_epochs: Count0 | None = None
 
 
 class TuningConfig(Section):

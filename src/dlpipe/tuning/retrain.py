@@ -16,6 +16,7 @@ from typing import Any
 from dlpipe.config import Params
 from dlpipe.tuning import space
 from dlpipe.tuning.objectives import OBJECTIVES, Scores
+from dlpipe.tuning.study import ONE_DEVICE
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def retrain(
     found nothing better than the defaults (`better_on_tuning` false), the tuned model is the
     defaults' model and is not trained twice."""
     objective = OBJECTIVES[family]
+    params = space.apply(params, ONE_DEVICE)
     data = objective.load(params, root)
     with tempfile.TemporaryDirectory(prefix=f"dlpipe-{family}-retrain-") as workdir:
         log.info("train_tuned %s: the defaults at full settings", family)

@@ -1,9 +1,9 @@
 """A family's Optuna study: its name, resuming, the trials (each a nested MLflow run), the summary.
 
-- **Name**: the family plus a short hash of its tuning spec (space, fidelity, pruner) and the
-  params its objective reads. An unchanged study resumes: a rerun runs only the trials that are
-  missing from `trials`. A changed space or changed params start a new study (the old one stays
-  in the storage, for the dashboard).
+- **Name**: the family plus a short hash of its tuning spec (space, fidelity, pruner), the
+  params its objective reads and the contents of its input files. An unchanged study resumes: a
+  rerun runs only the trials that are missing from `trials`. A changed space, changed params or
+  changed data start a new study (the old one stays in the storage, for the dashboard).
 - **Trial 0** is always the defaults (the current params), enqueued when the study is new, so
   "tuned vs defaults" compares them at the same fidelity on the validation split.
 - **Sampler and pruner**: TPE seeded from `params.seed` (plus the worker's index, so parallel
@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -50,27 +51,39 @@ WORKER_ATTR = "dlpipe.worker"
 STALE_ATTR = "dlpipe.stale"
 ERROR_ATTR = "error"
 MAX_ERROR = 2000
+ONE_DEVICE = {"training.devices": 1, "training.num_nodes": 1, "training.strategy": "auto"}
+"""Every trial (and the tuned retrain) trains in its own process on one device: a DDP launcher
+would start the whole study again per rank. Tuning runs in parallel through workers instead."""
 
 
 class EpochPruning(PyTorchLightningPruningCallback):
-    """Optuna's Lightning pruning callback, reporting only while fitting.
+    """Optuna's Lightning pruning callback, reporting only while fitting, and never pruning at
+    the last epoch.
 
     The fit routine validates once more from the best checkpoint after training; Optuna's
-    callback would report that as the last epoch again and could prune a finished trial.
+    callback would report that as the last epoch again and could prune a finished trial. At the
+    last epoch pruning saves nothing and would throw the trial's value away: it is reported, and
+    the trial completes.
     """
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
-        if trainer.state.fn != TrainerFn.FITTING:
+        if trainer.state.fn != TrainerFn.FITTING or trainer.sanity_checking:
+            return
+        if pl_module.current_epoch >= (trainer.max_epochs or 0) - 1:
+            score = trainer.callback_metrics.get(self.monitor)
+            if score is not None:
+                self._trial.report(float(score), step=pl_module.current_epoch)
             return
         super().on_validation_end(trainer, pl_module)
 
 
-def study_name(params: Params, family: str) -> str:
+def study_name(root: Path, params: Params, family: str) -> str:
     """`<family>-<hash>`: the hash of what makes trials comparable (not the trial count or
     time budget, so raising them resumes the same study)."""
     spec = params.tuning.families[family]
     objective = OBJECTIVES[family]
     key = {
+        "data": data_fingerprint(root, objective.data),
         "space": as_plain(spec.space),
         "fixed": as_plain(spec.fixed),
         "max_epochs": spec.max_epochs,
@@ -81,12 +94,26 @@ def study_name(params: Params, family: str) -> str:
     return f"{family}-{params_hash(key)[:8]}"
 
 
+def data_fingerprint(root: Path, inputs: Sequence[str]) -> str:
+    """A digest of the input files' names and contents (folders walked in name order); a
+    missing input counts as missing, so the caller's own load reports it."""
+    digest = hashlib.sha256()
+    for name in inputs:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes() if file.is_file() else b"<missing>")
+    return digest.hexdigest()[:16]
+
+
 def open_study(root: Path, params: Params, family: str, worker: int = 0) -> optuna.Study:
     """The family's study in the configured storage (created when missing), with a sampler
     seeded for this worker; each process opens its own."""
     objective = OBJECTIVES[family]
     spec = params.tuning.families[family]
     pruner = params.tuning.pruner
+    warmup = pruner.warmup_epochs if spec.warmup_epochs is None else spec.warmup_epochs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = optuna.samplers.TPESampler(
@@ -97,11 +124,11 @@ def open_study(root: Path, params: Params, family: str, worker: int = 0) -> optu
     with _quiet_optuna():
         study = optuna.create_study(
             storage=open_storage(root, params.tuning),
-            study_name=study_name(params, family),
+            study_name=study_name(root, params, family),
             direction=objective.direction,
             sampler=sampler,
             pruner=optuna.pruners.MedianPruner(
-                n_startup_trials=pruner.startup_trials, n_warmup_steps=pruner.warmup_epochs
+                n_startup_trials=pruner.startup_trials, n_warmup_steps=warmup
             ),
             load_if_exists=True,
         )
@@ -205,7 +232,7 @@ def _one_trial(
     state, error = TrialState.COMPLETE, ""
     try:
         values = space.suggest(trial, params, spec.space, only=only)
-        fixed = {**spec.fixed, **objective.fidelity(params, spec.max_epochs)}
+        fixed = {**ONE_DEVICE, **spec.fixed, **objective.fidelity(params, spec.max_epochs)}
         trial_params = space.apply(params, {**fixed, **values})
         callbacks = [EpochPruning(trial, objective.monitor)] if objective.monitor else []
         with (
