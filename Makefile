@@ -132,5 +132,5 @@ lock: $(STAMP)
 		| sed -E 's/^torch==([0-9.]+)\+cpu$$/torch==\1/' > requirements.lock
 
 clean:
-	rm -rf data/raw data/interim data/processed models reports mlruns .pytest_cache .ruff_cache
+	rm -rf data/raw data/interim data/processed models reports mlruns tuning .pytest_cache .ruff_cache
 	rm -rf $(VENV)

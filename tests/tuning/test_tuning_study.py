@@ -3,6 +3,9 @@ pruning on a real Lightning objective, and each trial a nested MLflow run."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from mlflow.tracking import MlflowClient
@@ -10,7 +13,14 @@ from tuning_helpers import read_raw, write_params, write_prices
 
 from dlpipe.tracking import start_run, tracking_location
 from dlpipe.tuning.storage import open_storage, study_names
-from dlpipe.tuning.study import ERROR_ATTR, open_study, study_name
+from dlpipe.tuning.study import (
+    ERROR_ATTR,
+    STALE_ATTR,
+    WORKER_ATTR,
+    open_study,
+    prepare,
+    study_name,
+)
 from dlpipe.tuning.workers import tune
 
 
@@ -119,3 +129,19 @@ def test_changed_input_data_names_a_new_study(project: Path) -> None:
     assert study_name(project, params, "stock_lstm") == before
     write_prices(project, seed=1)
     assert study_name(project, params, "stock_lstm") != before
+
+
+def test_a_trial_left_running_by_a_dead_process_is_failed_and_replaced(project: Path) -> None:
+    params = write_params(project, read_raw(project))
+    study = open_study(project, params, "classifiers")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    trial = study.ask()
+    trial.set_user_attr(WORKER_ATTR, f"{socket.gethostname()}:{dead.pid}")
+
+    assert prepare(study, params, "classifiers", 3) == 3  # the dead trial does not count
+    stale = study.trials[0]
+    assert stale.state.name == "FAIL" and stale.user_attrs[STALE_ATTR]
+    summary = tune(project, params, "classifiers")
+    assert len(summary.rows) == 4 and summary.counts["fail"] == 1
+    assert summary.defaults is not None and summary.defaults.number == 1

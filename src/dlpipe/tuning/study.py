@@ -140,8 +140,9 @@ def open_study(root: Path, params: Params, family: str, worker: int = 0) -> optu
 
 
 def prepare(study: optuna.Study, params: Params, family: str, trials: int) -> int:
-    """Mark this machine's dead RUNNING trials stale, enqueue the defaults trial in a new
-    study, and return how many trials are missing from `trials` (what to run now)."""
+    """Mark this machine's dead RUNNING trials stale, enqueue the defaults trial unless the
+    study has one (done, running or waiting), and return how many trials are missing from
+    `trials` (what to run now)."""
     host = socket.gethostname()
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         where = str(trial.user_attrs.get(WORKER_ATTR, ""))
@@ -154,7 +155,9 @@ def prepare(study: optuna.Study, params: Params, family: str, trials: int) -> in
             log.warning(
                 "tune %s: trial %d was left running by %s: failed", family, trial.number, where
             )
-    if not study.get_trials(deepcopy=False):
+    trials_now = study.get_trials(deepcopy=False)
+    waiting = [t for t in trials_now if t.state == TrialState.WAITING]
+    if not any(t.user_attrs.get(DEFAULTS_ATTR) for t in [*counted(trials_now), *waiting]):
         spec = params.tuning.families[family]
         study.enqueue_trial(
             space.representable(params, spec.space), user_attrs={DEFAULTS_ATTR: True}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dlpipe.config import Params, as_plain, build, load_params
+from dlpipe.stage import configure_logging
 from dlpipe.tracking import RunLogger, attach_run, start_run
 from dlpipe.tuning.objectives import OBJECTIVES
 from dlpipe.tuning.study import (
@@ -108,7 +109,7 @@ class WorkerJob:
 
 def run_worker(job: WorkerJob) -> int:
     """A worker process: its own storage handle, sampler seed and data; returns trials run."""
-    logging.basicConfig(level=job.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(job.log_level)  # progress lines; Lightning's and MLflow's only when they warn
     params = build(Params, job.params, "params")
     study = open_study(job.root, params, job.family, worker=job.worker)
     parent = attach_run(job.root, job.parent_run) if job.parent_run else None
@@ -121,6 +122,7 @@ def run_worker(job: WorkerJob) -> int:
 def tune_command(root: Path, family: str, workers: int, trials: int | None) -> StudySummary:
     """`dlpipe tune`: params.yaml's study for `family`, its trials as a nested MLflow run under
     one run of its own (the DVC stage's outputs are not written)."""
+    configure_logging(logging.getLogger().getEffectiveLevel())  # Lightning's INFO lines off
     params = load_params(root / "params.yaml")
     spec = params.tuning.families[family]
     logged = {"family": family, "workers": workers, "trials": trials or spec.trials}
