@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import optuna
-from pydantic import BaseModel
 
 from dlpipe.config import ConfigError, Params, as_plain, build
 from dlpipe.config.sections_tuning import SearchDimension
@@ -118,15 +117,3 @@ def _decode(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("["):
         return json.loads(value)
     return value
-
-
-def plain_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Values as YAML/JSON-friendly data (tuples as lists, sections as dicts)."""
-    return {
-        key: as_plain(value) if isinstance(value, BaseModel) else _plain(value)
-        for key, value in values.items()
-    }
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
