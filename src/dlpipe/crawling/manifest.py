@@ -74,6 +74,18 @@ def write_manifest_csv(rows: Iterable[Mapping[str, object]], path: Path) -> None
 
 
 IMAGES_DIR: Final = "images"  # under out_dir; row paths are relative to out_dir
+# The local gallery is served on a free port, different every run; the manifest names its URLs
+# under this origin instead (".invalid" never resolves), so a rerun writes the same bytes.
+GALLERY_ORIGIN: Final = "http://gallery.invalid"
+
+
+def rebase_urls(rows: Iterable[dict[str, object]], served: str) -> list[dict[str, object]]:
+    """Rows with the served origin `served` (e.g. http://127.0.0.1:41234) replaced by
+    GALLERY_ORIGIN in every text field (URLs, and reasons that quote a URL)."""
+    return [
+        {k: v.replace(served, GALLERY_ORIGIN) if isinstance(v, str) else v for k, v in row.items()}
+        for row in rows
+    ]
 
 
 def row_from_item(item: Mapping[str, object]) -> dict[str, object]:

@@ -22,7 +22,13 @@ from scrapy.crawler import AsyncCrawlerProcess
 
 from dlpipe.config import FaceCrawlConfig, load_params
 from dlpipe.crawling.gallery_server import person_folders, serve_gallery
-from dlpipe.crawling.manifest import IMAGES_DIR, make_row, row_from_item, sort_rows
+from dlpipe.crawling.manifest import (
+    IMAGES_DIR,
+    make_row,
+    rebase_urls,
+    row_from_item,
+    sort_rows,
+)
 from dlpipe.crawling.settings import allowed_domains, build_settings
 from dlpipe.crawling.spiders.gallery import GallerySpider
 from dlpipe.crawling.spiders.wikimedia import WikimediaSpider, category_url
@@ -116,6 +122,7 @@ def run_plan(
     settings = build_settings(cfg, out_dir / IMAGES_DIR)
     if log_level is not None:
         settings.update(LOG_LEVEL=log_level, LOG_INSTALL_ROOT_HANDLER=False)
+    base_url = ""
     with ExitStack() as stack:
         kwargs = dict(plan.kwargs)
         if plan.gallery is not None:
@@ -123,7 +130,7 @@ def run_plan(
             kwargs["index_url"] = f"{base_url}/"
             kwargs["allowed_domains"] = allowed_domains(cfg, [base_url])
         rows, raw_stats = _run_spider(plan.spider, settings, kwargs)
-    rows = sort_rows(rows)
+    rows = sort_rows(rebase_urls(rows, base_url) if base_url else rows)
     return CrawlResult(rows=rows, stats=summarise_stats(raw_stats, rows), skipped=None)
 
 
