@@ -4,14 +4,14 @@ Reads every family's metrics/details/figures under reports/, the tuning results 
 and the MLflow stage runs; runs last. Not an MLflow run itself: it reads the runs.
 """
 
-from dlpipe.families.report.build import HTML, SUMMARY, build_report
+from dlpipe.families.report.build import build_report
 from dlpipe.stage import StageSpec, run_stage
 
 SPEC = StageSpec(
     name="build_report",
     family="report",
     params=(),
-    outputs=(HTML, SUMMARY),
+    outputs=("reports/index.html", "reports/summary.md"),
     tracked=False,
 )
 

@@ -97,7 +97,7 @@ def family_section(
         "run": run,
     }
     if not metrics:
-        reason = f"no {spec.folder}/metrics.json yet: `dvc repro {spec.stage}`"
+        reason = f"no {spec.folder}/metrics.json yet (run: dvc repro {spec.stage})"
         return FamilySection(status="missing", reason=reason, **common)
     if metrics.get("skipped"):
         reason = details.get("skipped") or tags.get("dlpipe.skipped") or "skipped"
