@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,13 @@ def _no_env_uri(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     root = tmp_path_factory.mktemp("project")
     make_reports(root)
-    return root, make_runs(root)
+    # mlflow.set_tracking_uri (an earlier test's) exports MLFLOW_TRACKING_URI: runs go to root.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        yield root, make_runs(root)
 
 
 def test_latest_stage_runs_are_the_last_finished_top_level_runs(project) -> None:
