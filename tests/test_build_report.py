@@ -80,6 +80,7 @@ def test_the_report_gathers_every_state_a_family_can_be_in(project) -> None:
     assert stocks.verdict_words == "no significant difference"
     assert stocks.rows[0].ahead is True  # lower RMSE is better: 19.93 < 19.96
     assert stocks.missing_figures == ("stocks/errors.png",)
+    assert stocks.figures[0].wide  # the forecast is a wide strip
     assert stocks.anchors[0].ours == 19.96  # persistence: baseline/rmse
 
     classifiers = families["classifiers"]

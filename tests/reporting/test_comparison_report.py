@@ -58,7 +58,7 @@ def _report() -> Report:
                 note="random 90/10",
             ),
         ),
-        figures=(Figure("stocks/forecast.png", "Forecasts <on test days>", RUN),),
+        figures=(Figure("stocks/forecast.png", "Forecasts <on test days>", RUN, wide=True),),
         run=RUN,
     )
     faces = FamilySection(
@@ -176,6 +176,8 @@ def test_every_figure_and_stage_shows_its_run_id_with_the_ui_address() -> None:
     parser.feed(html)
     images = [attrs["src"] for tag, attrs in parser.tags if tag == "img"]
     assert images == ["stocks/forecast.png", "tuning/stock_lstm/history.png"]
+    figures = [attrs.get("class") for tag, attrs in parser.tags if tag == "figure"]
+    assert figures == ["wide", None]
     links = [attrs.get("href", "") for tag, attrs in parser.tags if tag == "a"]
     url = "http://127.0.0.1:5000/#/experiments/2/runs/a17aea0831b94d21bac0510c41ba378b"
     assert links.count(url) >= 4  # the family, its figure, the tuning figure, the stage times

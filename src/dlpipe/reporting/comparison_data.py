@@ -36,6 +36,7 @@ class Figure:
     path: str  # relative to reports/
     caption: str
     run: RunRef | None = None
+    wide: bool = False  # a strip or several panels: given more room
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class FigureSpec:
     file: str  # in the family's folder
     caption: str
     stage: str = ""  # the stage that draws it; the family's stage when empty
+    wide: bool = False  # a wide strip or several panels: shown larger
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ FAMILIES: tuple[FamilySpec, ...] = (
         baseline="the baseline optimizer ({dlpipe.baseline})",
         metrics=(("accuracy", "higher"), ("loss", "lower")),
         test="McNemar's exact test on the test images",
-        figures=(FigureSpec("loss_curves.png", "Training and validation loss, every optimizer"),),
+        figures=(
+            FigureSpec("loss_curves.png", "Training and validation loss per optimizer", wide=True),
+        ),
         details="",  # its per-optimizer table is comparison.json (OPTIMIZER_FILES)
     ),
     FamilySpec(
@@ -63,7 +66,7 @@ FAMILIES: tuple[FamilySpec, ...] = (
         metrics=(("rmse", "lower"), ("mae", "lower"), ("direction_accuracy", "higher")),
         test="Diebold-Mariano test on the test days",
         figures=(
-            FigureSpec("forecast.png", "Forecasts on the test days"),
+            FigureSpec("forecast.png", "Forecasts on the test days", wide=True),
             FigureSpec("errors.png", "Forecast errors"),
         ),
     ),
@@ -76,7 +79,9 @@ FAMILIES: tuple[FamilySpec, ...] = (
         baseline="the best baseline on test ({dlpipe.baseline})",
         metrics=(("rmse", "lower"), ("ndcg_at_10", "higher")),
         test="Diebold-Mariano test on the squared errors of the test ratings",
-        figures=(FigureSpec("learning_curves.png", "Autoencoders: masked RMSE per epoch"),),
+        figures=(
+            FigureSpec("learning_curves.png", "Autoencoders: masked RMSE per epoch", wide=True),
+        ),
     ),
     FamilySpec(
         key="faces",
@@ -112,7 +117,7 @@ FAMILIES: tuple[FamilySpec, ...] = (
         split="cv",
         split_text="the same repeated cross-validation folds",
         figures=(
-            FigureSpec("roc.png", "ROC curves (out-of-fold)"),
+            FigureSpec("roc.png", "ROC curves (out-of-fold)", wide=True),
             FigureSpec("cost_curve.png", "Expected cost over the threshold"),
         ),
     ),
@@ -138,7 +143,7 @@ FAMILIES: tuple[FamilySpec, ...] = (
         test="paired t-test on the per-image negative ELBO",
         figures=(
             FigureSpec("samples.png", "Samples from the prior"),
-            FigureSpec("reconstructions.png", "Test digits and their reconstructions"),
+            FigureSpec("reconstructions.png", "Test digits and their reconstructions", wide=True),
             FigureSpec("latent_map.png", "2-D latent map, coloured by digit"),
         ),
     ),

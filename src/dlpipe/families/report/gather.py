@@ -104,10 +104,11 @@ def family_section(
         return FamilySection(status="skipped", reason=str(reason), **common)
     verdict = _number(metrics.get("verdict"))
     figures, missing = [], []
-    for figure in spec.figures:
+    for figure in spec.figures:  # each with the run of the stage that drew it
         path = f"{spec.folder}/{figure.file}"
         if (reports / path).is_file():
-            figures.append(Figure(path, figure.caption, run_ref(runs, figure.stage or spec.stage)))
+            drawn_by = run_ref(runs, figure.stage or spec.stage)
+            figures.append(Figure(path, figure.caption, drawn_by, figure.wide))
         else:
             missing.append(path)
     return FamilySection(
