@@ -125,13 +125,20 @@ def test_optimizer_search_tuning_and_stage_times(project) -> None:
     lstm = tuning["stock_lstm"]
     assert lstm.status == "tuned"
     assert (lstm.default_val, lstm.tuned_val, lstm.default_test, lstm.tuned_test) == (
-        0.021,
-        0.019,
+        15.64,
+        15.47,
         19.93,
-        19.80,
+        19.97,
     )
-    assert (lstm.gain, lstm.kept_defaults, lstm.metric) == (0.13, False, "val/rmse")
-    assert ("trials pruned", 3.0) in lstm.headline
+    assert (lstm.gain, lstm.kept_defaults) == (-0.04, False)  # the gain on the test split
+    assert lstm.metric == "rmse (lower is better)"
+    assert lstm.params == "stock_lstm.window=30, stock_lstm.dropout=0.0377"
+    assert lstm.headline[:3] == (
+        ("defaults (a study trial), val (rmse)", 15.64),
+        ("best trial, val (rmse)", 15.47),
+        ("trials complete", 5.0),
+    )
+    assert ("seconds saved by pruning", 11.1) in lstm.headline
     assert lstm.figures[0].caption == "Optimisation history"
     assert lstm.run.run_id == shown["tune@stock_lstm"]
     assert tuning["faces"].status == "study only"
@@ -148,14 +155,18 @@ def test_the_tuning_reader_survives_odd_files(tmp_path: Path) -> None:
     (folder / "metrics.json").write_text("not json", encoding="utf-8")
     write_json(folder / "tuned.json", ["a list"])
     assert read_tuning(tmp_path, "vae").status == "not tuned yet"
-    write_json(folder / "tuned.json", {"val/default": 1.0, "val/tuned": 1.2, "note": "kept"})
-    result = read_tuning(tmp_path, "vae")
+    write_json(
+        folder / "tuned.json",
+        {"val/default": 1.0, "val/tuned": 1.2, "note": "no gain", "kept": "defaults"},
+    )
+    result = read_tuning(tmp_path, "vae")  # flat keys, no direction: still read
     assert (result.status, result.default_val, result.tuned_val, result.note) == (
-        "tuned",
+        "defaults kept",
         1.0,
         1.2,
-        "kept",
+        "no gain",
     )
+    assert (result.kept_defaults, result.gain, result.metric) == (True, None, "")
 
 
 def test_the_stage_writes_the_page_and_the_summary(project) -> None:

@@ -144,7 +144,7 @@ class TuningSection:
     """One family's Optuna study and tuned retrain, or why there is none yet."""
 
     family: str
-    status: str  # "tuned", "study only" or "not tuned yet"
+    status: str  # "tuned", "defaults kept", "study only" or "not tuned yet"
     headline: tuple[tuple[str, float], ...] = ()
     default_val: float | None = None
     tuned_val: float | None = None
@@ -154,6 +154,7 @@ class TuningSection:
     kept_defaults: bool | None = None
     metric: str = ""
     note: str = ""
+    params: str = ""
     figures: tuple[Figure, ...] = ()
     run: RunRef | None = None
 

@@ -253,6 +253,7 @@ def tuning_section(reports: Path, family: str, runs: Mapping[str, StageRun]) -> 
         kept_defaults=result.kept_defaults,
         metric=result.metric,
         note=result.note,
+        params=result.params,
         figures=tuple(Figure(path, caption, run) for path, caption in result.figures),
         run=run,
     )

@@ -1,9 +1,12 @@
 """Reading the tuning stages' outputs (reports/tuning/<family>/) for the comparison report.
 
 The only place that knows their file and key names, so they are adjusted here alone:
-- `metrics.json` (tune@<family>): the study's headline numbers (HEADLINE below);
+- `metrics.json` (tune@<family>): the study's headline numbers (HEADLINE and PREFIXES below:
+  `defaults/val/<metric>`, `tuned/val/<metric>`, `trials/*`, `pruning/seconds_saved`);
 - `tuned.json` (train_tuned@<family>): defaults against tuned settings on the validation and
-  the test split, the gain, and whether the defaults were kept (TUNED below);
+  the test split at the family's full settings (`{"defaults": {"val", "test"}, "tuned": {...},
+  "gain": {...}, "kept": "tuned" | "defaults", "metric", "direction", "reason",
+  "tuned_params"}`; TUNED below);
 - `*.png`: optimisation history, parameter importances, slices.
 Read defensively: a missing folder is "not tuned yet", a missing tuned.json is "study only", a
 key that is not there is left out; unknown numeric keys of metrics.json are still shown.
@@ -20,23 +23,27 @@ TUNING = "tuning"  # under reports/
 
 # Label -> the keys it may have in metrics.json (the first one present wins).
 HEADLINE: dict[str, tuple[str, ...]] = {
-    "defaults, val": ("val/default", "default/val"),
-    "best trial, val": ("val/best", "best/val"),
     "trials complete": ("trials/complete", "trials/completed"),
     "trials pruned": ("trials/pruned",),
     "trials failed": ("trials/failed",),
     "seconds saved by pruning": ("pruning/seconds_saved", "seconds_saved"),
+    "gain of the best trial on val": ("gain/val",),
+    "best trial better than the defaults (1/0)": ("tuned_better",),
 }
-# Field of TuningResult -> the keys it may have in tuned.json.
+# Key prefix in metrics.json -> label (the rest of the key names the metric).
+PREFIXES = {"defaults/val/": "defaults (a study trial), val", "tuned/val/": "best trial, val"}
+# Field of TuningResult -> the keys it may have in tuned.json (`a/b`: flat, or nested a -> b).
 TUNED: dict[str, tuple[str, ...]] = {
-    "default_val": ("default/val", "val/default", "default_val"),
-    "tuned_val": ("tuned/val", "val/tuned", "tuned_val"),
-    "default_test": ("default/test", "test/default", "default_test"),
-    "tuned_test": ("tuned/test", "test/tuned", "tuned_test"),
-    "gain": ("gain", "test/gain", "gain/test"),
-    "kept_defaults": ("kept_defaults", "defaults_kept"),
+    "default_val": ("defaults/val", "default/val", "val/default"),
+    "tuned_val": ("tuned/val", "val/tuned"),
+    "default_test": ("defaults/test", "default/test", "test/default"),
+    "tuned_test": ("tuned/test", "test/tuned"),
+    "gain": ("gain/test", "gain"),
+    "kept": ("kept", "kept_defaults"),
     "metric": ("metric", "objective"),
-    "note": ("note", "verdict", "message"),
+    "direction": ("direction",),
+    "note": ("reason", "note"),
+    "params": ("tuned_params", "best_params"),
 }
 FIGURE_CAPTIONS = {
     "history": "Optimisation history",
@@ -48,7 +55,7 @@ FIGURE_CAPTIONS = {
 @dataclass(frozen=True)
 class TuningResult:
     family: str
-    status: str  # "tuned", "study only" or "not tuned yet"
+    status: str  # "tuned", "defaults kept", "study only" or "not tuned yet"
     headline: tuple[tuple[str, float], ...] = ()
     default_val: float | None = None
     tuned_val: float | None = None
@@ -56,8 +63,9 @@ class TuningResult:
     tuned_test: float | None = None
     gain: float | None = None
     kept_defaults: bool | None = None
-    metric: str = ""
+    metric: str = ""  # with the direction: "rmse (lower is better)"
     note: str = ""
+    params: str = ""  # the tuned settings, `key=value, ...`
     figures: tuple[tuple[str, str], ...] = ()  # (path relative to reports/, caption)
 
 
@@ -86,19 +94,20 @@ def read_tuning(reports: Path, family: str) -> TuningResult:
         status = "study only" if metrics else "not tuned yet"
         return TuningResult(family=family, status=status, headline=headline, figures=figures)
     values = {field: _first(tuned, keys) for field, keys in TUNED.items()}
-    kept = values["kept_defaults"]
+    kept_defaults = _kept_defaults(values["kept"])
     return TuningResult(
         family=family,
-        status="tuned",
+        status="defaults kept" if kept_defaults else "tuned",
         headline=headline,
         default_val=_number(values["default_val"]),
         tuned_val=_number(values["tuned_val"]),
         default_test=_number(values["default_test"]),
         tuned_test=_number(values["tuned_test"]),
         gain=_number(values["gain"]),
-        kept_defaults=None if kept is None else bool(kept),
-        metric=values["metric"] if isinstance(values["metric"], str) else "",
+        kept_defaults=kept_defaults,
+        metric=_metric(values["metric"], values["direction"]),
         note=values["note"] if isinstance(values["note"], str) else "",
+        params=_params(values["params"]),
         figures=figures,
     )
 
@@ -106,6 +115,11 @@ def read_tuning(reports: Path, family: str) -> TuningResult:
 def _headline(metrics: Mapping[str, object]) -> tuple[tuple[str, float], ...]:
     rows: list[tuple[str, float]] = []
     used: set[str] = set()
+    for prefix, label in PREFIXES.items():
+        for key in sorted(k for k in metrics if k.startswith(prefix)):
+            if _number(metrics[key]) is not None:
+                rows.append((f"{label} ({key.removeprefix(prefix)})", float(metrics[key])))  # type: ignore[arg-type]
+                used.add(key)
     for label, keys in HEADLINE.items():
         key = next((k for k in keys if _number(metrics.get(k)) is not None), None)
         if key is not None:
@@ -130,6 +144,30 @@ def _first(data: Mapping[str, object], keys: tuple[str, ...]) -> object:
         if value is not None:
             return value
     return None
+
+
+def _kept_defaults(kept: object) -> bool | None:
+    """`"defaults"`/`"tuned"` (what was kept) or a true/false "defaults kept" flag."""
+    if isinstance(kept, str):
+        return kept == "defaults"
+    return None if kept is None else bool(kept)
+
+
+def _metric(metric: object, direction: object) -> str:
+    if not isinstance(metric, str):
+        return ""
+    better = {"maximize": "higher", "minimize": "lower"}.get(str(direction))
+    return f"{metric} ({better} is better)" if better else metric
+
+
+def _params(params: object) -> str:
+    if not isinstance(params, Mapping):
+        return ""
+    return ", ".join(f"{k}={_short(v)}" for k, v in params.items())
+
+
+def _short(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _number(value: object) -> float | None:
