@@ -190,7 +190,7 @@ def test_placeholders_fill_from_tags_or_disappear() -> None:
 def test_dvc_yaml_lists_every_file_the_report_reads() -> None:
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     deps = set(stages["build_report"]["deps"])
-    tuned = tuple(stages["tune"]["foreach"]) if "tune" in stages else ()
+    tuned = _foreach(stages["tune"]["foreach"]) if "tune" in stages else ()
     missing = [f"reports/{p}" for p in report_inputs(tuned) if f"reports/{p}" not in deps]
     assert not missing, f"add to build_report's deps in dvc.yaml: {missing}"
     produced = {
@@ -204,6 +204,16 @@ def test_dvc_yaml_lists_every_file_the_report_reads() -> None:
         assert any(dep == out or dep.startswith(f"{out}/") for out in produced) or any(
             out.startswith(f"{dep}/") for out in produced
         ), f"{dep}: no stage writes it (dvc repro would stop on a missing dependency)"
+
+
+def _foreach(items: object) -> tuple[str, ...]:
+    """A foreach list, the keys of a foreach mapping, or a `${params.key}` it refers to."""
+    if isinstance(items, str):
+        value: object = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+        for part in items.strip("${} ").split("."):
+            value = value[part]  # type: ignore[index]
+        items = value
+    return tuple(items)  # type: ignore[arg-type]
 
 
 def test_every_anchor_names_a_family_of_the_report() -> None:
