@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test lint bench ui dashboard clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve
+.PHONY: setup repro test browser check-report lint bench ui dashboard clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve
 
 setup: $(STAMP)
 
@@ -33,9 +33,22 @@ repro-gpu repro-profile: $(STAMP)
 		eval "dvc exp run --temp $$args"
 	@echo "compare it with the workspace: make compare FAMILY=<family>"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	ruff check .
 	python -m pytest
+
+# Debian's chromium + chromium-driver for the report's browser test and check: installed when
+# missing and this user may (root or passwordless sudo); otherwise it says which command to run.
+browser:
+	bash scripts/ensure_chromium.sh
+
+# The built report (reports/index.html, after `make repro`) in headless Chromium: every image
+# loaded, no console error, nothing fetched from the network; the full-page screenshot goes to
+# $(REPORT_SHOT) (gitignored). CI runs it after the pipeline.
+REPORT_SHOT ?= build/report.png
+check-report: $(STAMP) browser
+	PYTHONPATH=src python -m dlpipe.reporting.browser_check reports/index.html \
+		--screenshot $(REPORT_SHOT)
 
 # `make exp SET="stocks.series=aapl face_split.source=file"`: one DVC experiment in a temporary
 # copy (runs still land in this checkout's mlruns/); `make compare` then shows it beside the rest.

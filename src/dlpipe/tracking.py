@@ -542,6 +542,67 @@ def load_registered_model(root: Path, name: str, version: int | None = None) -> 
     return mlflow.pyfunc.load_model(f"models:/{name}/{version}"), str(version)
 
 
+@dataclass(frozen=True)
+class StageRun:
+    """What the comparison report shows of one DVC stage's run: where to open it, how long it
+    took and the dlpipe tags it carries (`dlpipe.skipped`, `dlpipe.best_model`, ...)."""
+
+    stage: str
+    run_id: str
+    experiment_id: str
+    status: str
+    start_ms: int
+    end_ms: int | None
+    tags: Mapping[str, str]
+
+    @property
+    def seconds(self) -> float | None:
+        """Wall time from start to end; None while the run has no end."""
+        return None if self.end_ms is None else (self.end_ms - self.start_ms) / 1000
+
+
+def latest_stage_runs(root: Path) -> dict[str, StageRun]:
+    """The latest FINISHED top-level run of each DVC stage (tag `dlpipe.dvc_stage`), by stage.
+
+    Child runs (a model inside a stage, a trial) are left out: a stage's time and its figures
+    belong to the run that the stage runner opened. Reads the project's store
+    (`tracking_location`); a missing local database gives {} and is not created.
+    """
+    location = tracking_location(root, create=False)
+    if not _store_exists(location.uri):
+        return {}
+    client = MlflowClient(location.uri)
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    latest: dict[str, StageRun] = {}
+    token: str | None = None
+    while experiments:
+        page = client.search_runs(
+            experiments,
+            filter_string="attributes.status = 'FINISHED'",
+            order_by=["attributes.start_time DESC"],
+            max_results=1000,
+            page_token=token,
+        )
+        for run in page:
+            tags = run.data.tags
+            stage = tags.get("dlpipe.dvc_stage")
+            if stage is None or "mlflow.parentRunId" in tags or stage in latest:
+                continue
+            latest[stage] = StageRun(
+                stage=stage,
+                run_id=run.info.run_id,
+                experiment_id=run.info.experiment_id,
+                status=run.info.status,
+                start_ms=run.info.start_time,
+                end_ms=run.info.end_time,
+                tags={k: v for k, v in tags.items() if k.startswith("dlpipe.")},
+            )
+        token = page.token
+        if not token:
+            break
+    return latest
+
+
 def _store_exists(uri: str) -> bool:
     """False only for a local sqlite database that is not there (reading would create it)."""
     prefix = "sqlite:///"
