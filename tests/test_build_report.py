@@ -17,6 +17,7 @@ from dlpipe.reporting.anchors import load_anchors
 from dlpipe.stage import StageSpec, temporary_stage
 from dlpipe.tracking import latest_stage_runs
 from report_fixtures import NO_GALLERY, make_reports, make_runs, write_json
+from test_dvc_deps import expand_foreach
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,7 +196,7 @@ def test_dvc_yaml_lists_every_file_the_report_reads() -> None:
     assert not missing, f"add to build_report's deps in dvc.yaml: {missing}"
     produced = {
         next(iter(out)) if isinstance(out, dict) else out
-        for name, stage in stages.items()
+        for name, stage in expand_foreach(stages).items()
         if name != "build_report"
         for kind in ("outs", "metrics", "plots")
         for out in stage.get(kind, [])

@@ -1,0 +1,1 @@
+"""dlpipe: a reproducible deep-learning course lab (DVC stages, Lightning, MLflow, Optuna)."""
