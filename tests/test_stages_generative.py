@@ -47,6 +47,10 @@ def test_vae_stage(generative: Path) -> None:
         assert Image.open(generative / "reports/generative/vae" / figure).size[0] > 28
     curves = (generative / "reports/generative/vae/learning_curves.csv").read_text().splitlines()
     assert len(curves) == 3  # header + 2 epochs
+    validation = json.loads((generative / "reports/generative/vae/details.json").read_text())[
+        "validation"
+    ]  # what train_tuned@vae sets tuned settings against
+    assert validation["val/neg_elbo"] > 0 and validation["best_epoch"] in (1, 2)
 
 
 @pytest.mark.slow
@@ -59,6 +63,8 @@ def test_gan_stage(generative: Path) -> None:
     assert gif.n_frames == 2
     details = json.loads((generative / "reports/generative/gan/details.json").read_text())
     steps = details["steps"]
+    assert details["validation"]["images"] == 200  # scores.samples, as train_tuned@gan checks
+    assert details["validation"]["val/frechet_distance"] >= 0
     lines = (generative / "reports/generative/gan/losses.csv").read_text().splitlines()
     assert lines[0] == "step,d_loss,g_loss,d_real,d_fake,info_loss" and len(lines) == steps + 1
     runs = _runs(generative, "generative")

@@ -33,5 +33,8 @@ def test_each_familys_slots_are_its_objectives_inputs_and_params() -> None:
         objective = OBJECTIVES[family]
         assert set(item["params"]) == set(objective.reads) - {"seed"}, family
         assert set(item["data"]) == (set(objective.data) or {CODE_SLOT}), family
+        recorded = objective.recorded.path if objective.recorded else item["data"][0]
+        assert item["recorded"] == recorded, family
     do = stages["train_tuned"]["do"]
     assert "reports/tuning/${key}/best_params.yaml" in do["deps"]
+    assert "${item.recorded}" in do["deps"] and "tuning.families.${key}" in do["params"]

@@ -49,7 +49,8 @@ class GanConfig(Section):
     samples come from an exponential moving average of the generator's weights. `codes` > 0
     adds InfoGAN's categorical code (fewer than noise_dim; more than the classes works best).
     `grid_size` fixed-noise samples give the per-epoch grids (`scores.samples` fresh ones are
-    scored)."""
+    scored). `train_limit` > 0 trains on a seeded random subset of that many training images
+    (the tuning trials' shorter budget); 0 uses them all."""
 
     kind: GanKind
     noise_dim: Count
@@ -68,6 +69,7 @@ class GanConfig(Section):
     codes: Count0  # InfoGAN categories carried by the noise; 0 = a plain GAN
     info_weight: NonNegative  # weight of the code's cross-entropy (InfoGAN's lambda)
     grid_size: Count
+    train_limit: Count0 = 0  # 0 = every training image
 
     @model_validator(mode="after")
     def _codes_leave_free_noise(self) -> GanConfig:

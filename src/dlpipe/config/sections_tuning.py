@@ -26,7 +26,9 @@ from dlpipe.config.base import (
     rules_error,
 )
 
-TunedFamily = Literal["stock_lstm", "faces", "recommender", "optimizers", "classifiers"]
+TunedFamily = Literal[
+    "stock_lstm", "faces", "recommender", "optimizers", "classifiers", "vae", "gan"
+]
 """The families with an objective (dlpipe.tuning.objectives; a test keeps the two equal)."""
 
 Number = Annotated[int, Strict()] | Annotated[float, Strict()]
@@ -83,7 +85,11 @@ class FamilyTuning(Section):
     a smaller training subset), so the defaults and the candidates meet at the same fidelity.
     `test_fraction`: for a family without a test split (classifiers), the share of rows held
     out for the one test score of the retrain. `warmup_epochs`: this family's own pruner warmup
-    (a noisy validation figure needs more epochs before it is compared; a 3-epoch trial less)."""
+    (a noisy validation figure needs more epochs before it is compared; a 3-epoch trial less).
+    `retrain_epochs`: the tuned retrain's length when the family's own (full) one does not fit
+    the time budget; both models it compares are trained that long, except defaults whose
+    figures the family's own stage recorded at full length (vae, gan): those are compared as
+    recorded, so a shorter tuned model has to beat the full-length defaults to be kept."""
 
     trials: Count
     timeout_s: Positive
@@ -92,6 +98,7 @@ class FamilyTuning(Section):
     fixed: ReadOnlyMap[NonEmptyStr, Any] = Field(default_factory=dict)
     test_fraction: Fraction | None = None
     warmup_epochs: Count0 | None = None
+    retrain_epochs: Count | None = None
 
 
 class TuningConfig(Section):

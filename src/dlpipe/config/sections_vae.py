@@ -23,6 +23,8 @@ class VaeConfig(Section):
     `recon_per_class` test digits of each class are reconstructed; `n_samples` images come from
     the prior; the interpolation has `interpolation_steps` images. `anchor` also reruns the
     PyTorch example's training (training.vae.ANCHOR) for its published negative ELBO.
+    `train_limit` > 0 trains on a seeded random subset of that many training images (the
+    tuning trials' shorter budget); 0 uses them all. The anchor always uses them all.
     """
 
     kind: Literal["mlp", "conv"]
@@ -40,3 +42,4 @@ class VaeConfig(Section):
     recon_per_class: Count
     interpolation_steps: Annotated[Int, Field(ge=2)]
     anchor: Bool = False  # also rerun the anchor configuration in the stage (~10 epochs)
+    train_limit: Count0 = 0  # 0 = every training image

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import lightning.pytorch as pl
+import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
@@ -16,6 +18,17 @@ def to_tensors(images, labels) -> tuple[torch.Tensor, torch.Tensor]:
     """uint8 (N, 28, 28) -> float32 in [0, 1] (N, 784); labels -> int64."""
     x = torch.from_numpy(images).reshape(len(images), -1).float().div_(255.0)
     return x, torch.from_numpy(labels).long()
+
+
+def limit_training(splits: MnistSplits, limit: int, seed: int) -> MnistSplits:
+    """`splits` with a seeded random `limit` of its training images (in their original order);
+    all of them when `limit` is 0 or not smaller than the split. Val and test stay whole."""
+    n = len(splits.train_y)
+    if not 0 < limit < n:
+        return splits
+    keep = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:limit]
+    keep = np.sort(keep.numpy())
+    return replace(splits, train_x=splits.train_x[keep], train_y=splits.train_y[keep])
 
 
 class MnistDataModule(pl.LightningDataModule):

@@ -88,6 +88,11 @@ class ImageScorer:
         """The reference statistics of a real set (the test split) for `score`."""
         return FeatureStats.of(self.features(images))
 
+    def frechet_distance(self, images: Images, reference: FeatureStats) -> float:
+        """The Frechet distance of `images`' features to `reference` (the one `score` gives)."""
+        own = self.feature_stats(images)
+        return frechet_distance(own.mean, own.covariance, reference.mean, reference.covariance)
+
     def score(
         self,
         images: Images,

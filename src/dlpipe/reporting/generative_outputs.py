@@ -129,8 +129,11 @@ def write_vae_outputs(
     description: str,
     class_names: Sequence[str],
     targets: Mapping[str, Path],
+    validation: Mapping[str, float] | None = None,
 ) -> None:
-    """Curves, the four kinds of pictures, the histogram, details and the page."""
+    """Curves, the four kinds of pictures, the histogram, details and the page. `validation`:
+    the tested epoch's figures on the validation split (details only: what train_tuned@vae
+    sets tuned settings against)."""
     names = [k for k in history if k.endswith(("neg_elbo", "recon", "kl"))]
     write_text(
         targets["learning_curves.csv"],
@@ -153,6 +156,7 @@ def write_vae_outputs(
     write_json(
         targets["details.json"],
         {
+            "validation": dict(validation or {}),
             "test": dict(test),
             "anchor_784_400_20_10_epochs": dict(anchor),
             "published_anchor_neg_elbo": PUBLISHED_VAE_NATS,
@@ -222,8 +226,11 @@ def write_gan_outputs(
     description: str,
     class_names: Sequence[str],
     targets: Mapping[str, Path],
+    validation: Mapping[str, float] | None = None,
 ) -> None:
-    """Per-step curves, per-epoch grids and their GIF, samples, histogram, details, page."""
+    """Per-step curves, per-epoch grids and their GIF, samples, histogram, details, page.
+    `validation`: the samples' Frechet distance to the validation images (details only: what
+    train_tuned@gan sets tuned settings against)."""
     short = {key.split("/")[-1]: values for key, values in history.items()}
     write_text(targets["losses.csv"], wide_csv("step", short, start=1))
     plot_adversarial(short, targets["losses.png"])
@@ -242,6 +249,7 @@ def write_gan_outputs(
     write_json(
         targets["details.json"],
         {
+            "validation": dict(validation or {}),
             "samples": scores_details(samples, class_names),
             "real_test": scores_details(real, class_names),
             "epochs": len(frames),

@@ -19,7 +19,7 @@ from torch import nn
 
 from dlpipe.config import TrainingConfig
 from dlpipe.config.sections_gan import GanConfig
-from dlpipe.data.mnist_data import to_tensors
+from dlpipe.data.mnist_data import limit_training, to_tensors
 from dlpipe.data.tensor_data import TensorPairs, tensor_loader
 from dlpipe.datasets.mnist import MnistSplits
 from dlpipe.models.components.gan_nets import (
@@ -106,7 +106,9 @@ def train_gan(
     run: RunLogger | None,
     checkpoint_dir: Path,
 ) -> GanResult:
-    """Train on the training split's images (labels unused) for `cfg.max_epochs` epochs."""
+    """Train on the training split's images (labels unused; `cfg.train_limit` of them when set)
+    for `cfg.max_epochs` epochs."""
+    splits = limit_training(splits, cfg.train_limit, seed)
     height, width = splits.train_x.shape[1:3]
     if height != width:
         raise ValueError(f"the GAN needs square images, got {height}x{width}")

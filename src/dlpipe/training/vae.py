@@ -16,7 +16,7 @@ import torch
 
 from dlpipe.config import TrainingConfig
 from dlpipe.config.sections_vae import VaeConfig
-from dlpipe.data.mnist_data import to_tensors
+from dlpipe.data.mnist_data import limit_training, to_tensors
 from dlpipe.data.tensor_data import PairsDataModule, TensorPairs
 from dlpipe.datasets.mnist import MnistSplits
 from dlpipe.models.components.vae_nets import build_vae_net
@@ -87,6 +87,11 @@ class VaeResult:
     artifacts: VaeArtifacts
     latent2_test: dict[str, float]
     best_epoch: int
+
+    @property
+    def val_neg_elbo(self) -> float:
+        """The best epoch's validation negative ELBO (nats per image): the epoch tested."""
+        return float(self.history[MONITOR][self.best_epoch - 1])
 
 
 def image_size(splits: MnistSplits) -> int:
@@ -176,8 +181,10 @@ def train_vae(
     run: RunLogger | None,
     checkpoint_dir: Path,
 ) -> VaeResult:
-    """Fit the configured VAE and test its best epoch; then the latent-2 copy (not logged to
-    `run`, its keys would clash; checkpoints under `checkpoint_dir/latent2`) and the artifacts."""
+    """Fit the configured VAE (on `cfg.train_limit` training images when set) and test its best
+    epoch; then the latent-2 copy (not logged to `run`, its keys would clash; checkpoints under
+    `checkpoint_dir/latent2`) and the artifacts."""
+    splits = limit_training(splits, cfg.train_limit, seed)
     size = image_size(splits)
     datamodule = vae_datamodule(splits, cfg.batch_size, seed, training.num_workers)
     module, history, test = _fit_and_test(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dlpipe.datasets.mnist import load_splits
-from dlpipe.families.generative import CLASSIFIER_FILE, MNIST, REPORTS
+from dlpipe.families.generative import CLASSIFIER_FILE, MNIST, REPORTS, trained_on
 from dlpipe.families.generative.judge import load_judge, score_headline
 from dlpipe.reporting.generative_outputs import GAN_OUTPUTS, write_gan_outputs
 from dlpipe.serving.pyfunc import register_sampler
@@ -25,13 +25,19 @@ def train_gan_stage(stage: Stage) -> None:
         stage.run.log_history(result.history)  # every step, in as few calls as MLflow allows
     images = result.generate(params.scores.samples, params.seed)
     samples = judge.score(images)
+    validation = {
+        "val/frechet_distance": judge.scorer.frechet_distance(
+            images, judge.scorer.feature_stats(splits.val_x)
+        ),
+        "images": len(images),
+    }
     if stage.run is not None:
         register_sampler(stage.run, GAN, result.checkpoint)
     stage.write_headline(
         f"{REPORTS}/gan/metrics.json",
         {
             **score_headline(samples, judge.real),
-            "data/train": len(splits.train_y),
+            "data/train": trained_on(len(splits.train_y), cfg.train_limit),
             "data/epochs": cfg.max_epochs,
         },
     )
@@ -40,7 +46,8 @@ def train_gan_stage(stage: Stage) -> None:
         f"{kind} (noise {cfg.noise_dim}), Adam lr G {cfg.lr_g:g} / D {cfg.lr_d:g}, "
         f"batch {cfg.batch_size}, {cfg.max_epochs} epochs, {cfg.d_steps} discriminator step(s) "
         f"per generator step, real label {cfg.real_label:g}; trained on the "
-        f"{len(splits.train_y)} training images without their labels."
+        f"{trained_on(len(splits.train_y), cfg.train_limit)} training images without their "
+        "labels."
     )
     if cfg.ema_decay:
         description += (
@@ -63,4 +70,5 @@ def train_gan_stage(stage: Stage) -> None:
         description,
         judge.class_names,
         {name: stage.out(f"{REPORTS}/gan/{name}") for name in GAN_OUTPUTS},
+        validation=validation,
     )

@@ -10,7 +10,7 @@ from scipy.stats import ttest_rel
 
 from dlpipe.datasets.mnist import load_splits
 from dlpipe.evaluation.verdicts import verdict
-from dlpipe.families.generative import CLASSIFIER_FILE, MNIST, REPORTS
+from dlpipe.families.generative import CLASSIFIER_FILE, MNIST, REPORTS, trained_on
 from dlpipe.families.generative.judge import load_judge, score_headline
 from dlpipe.models.vae_module import VAEModule
 from dlpipe.reporting.generative_outputs import VAE_OUTPUTS, write_vae_outputs
@@ -62,7 +62,7 @@ def train_vae_stage(stage: Stage) -> None:
         "test/recon": result.test["test/recon"],
         "test/kl": result.test["test/kl"],
         **score_headline(samples, judge.real),
-        "data/train": len(splits.train_y),
+        "data/train": trained_on(len(splits.train_y), cfg.train_limit),
         "data/test": len(splits.test_y),
     }
     if anchor:
@@ -86,4 +86,5 @@ def train_vae_stage(stage: Stage) -> None:
         description,
         judge.class_names,
         {name: stage.out(f"{REPORTS}/vae/{name}") for name in VAE_OUTPUTS},
+        validation={"val/neg_elbo": result.val_neg_elbo, "best_epoch": result.best_epoch},
     )

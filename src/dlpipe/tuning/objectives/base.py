@@ -34,6 +34,21 @@ class Scores:
 
 
 @dataclass(frozen=True)
+class RecordedDefaults:
+    """The defaults' figures as the family's own training stage recorded them (at its full
+    settings, on the same splits), so the tuned retrain does not train the defaults again.
+
+    `path`: that stage's JSON output, relative to the repository (a dep of train_tuned@<family>);
+    `stage`: its name, for messages; `read(params, data)`: the figures from its parsed contents
+    (`Scores` with `val` and `test`), raising ValueError when they are not there.
+    """
+
+    path: str
+    stage: str
+    read: Callable[[Params, Mapping[str, Any]], Scores]
+
+
+@dataclass(frozen=True)
 class Objective:
     """One family's tuning objective.
 
@@ -41,7 +56,8 @@ class Objective:
     the pruner watches per epoch (None: `score` reports to the trial itself); `fidelity` gives
     the params overrides that cap a trial at `max_epochs`; `reads` the params keys the objective
     reads besides the space (the study's name hashes them); `data` the input files, relative to
-    the repository (dvc.yaml's deps); `load` reads them once per study.
+    the repository (dvc.yaml's deps); `load` reads them once per study. `recorded`: where the
+    family's training stage already wrote the defaults' figures (None: the retrain trains them).
     """
 
     family: str
@@ -53,6 +69,7 @@ class Objective:
     data: tuple[str, ...]
     load: Callable[[Params, Path], Any]
     score: Callable[[Params, Any, optuna.Trial | None, Path, bool], Scores]
+    recorded: RecordedDefaults | None = None
 
     def better(self, a: float, b: float) -> bool:
         """Whether figure `a` is strictly better than `b` (a NaN is never better)."""
