@@ -97,7 +97,7 @@ def test_push_then_a_fresh_clone_pulls_and_reruns_nothing(tmp_path: Path) -> Non
     for cached in ("data/raw/stock_prices.csv", "reports/stocks/forecast.png"):
         assert (clone / cached).read_bytes() == (origin / cached).read_bytes(), cached
 
-    assert _dvc(clone, "status").strip() == UP_TO_DATE
+    assert UP_TO_DATE in _dvc(clone, "status")
     rerun = _dvc(clone, "repro")
     assert "Running stage" not in rerun, rerun
     assert all(f"Stage '{stage}' didn't change, skipping" in rerun for stage in STAGES), rerun
