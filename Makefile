@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test browser check-report lint bench ui dashboard clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve
+.PHONY: setup repro test browser check-report lint bench ui dashboard clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve postgres push pull
 
 setup: $(STAMP)
 
@@ -33,7 +33,7 @@ repro-gpu repro-profile: $(STAMP)
 		eval "dvc exp run --temp $$args"
 	@echo "compare it with the workspace: make compare FAMILY=<family>"
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	ruff check .
 	python -m pytest
 
@@ -41,6 +41,20 @@ test: $(STAMP) browser
 # missing and this user may (root or passwordless sudo); otherwise it says which command to run.
 browser:
 	bash scripts/ensure_chromium.sh
+
+# Debian's postgresql (initdb, pg_ctl) for the scale-out tests, which start a private cluster on
+# 127.0.0.1: installed when missing (root or passwordless sudo); otherwise it says what to run.
+postgres:
+	bash scripts/ensure_postgres.sh
+
+# Share the DVC-cached outputs (data, models) without rerunning: `make push` to the default remote
+# (or REMOTE=name), `make pull` in another clone; `dvc remote add -d NAME URL` sets the default
+# (docs/operations.md, "Sharing and scaling out").
+push: $(STAMP)
+	dvc push $(if $(REMOTE),-r $(REMOTE))
+
+pull: $(STAMP)
+	dvc pull $(if $(REMOTE),-r $(REMOTE))
 
 # The built report (reports/index.html, after `make repro`) in headless Chromium: every image
 # loaded, no console error, nothing fetched from the network; the full-page screenshot goes to

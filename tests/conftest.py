@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dlpipe.config import TrainingConfig
 from dlpipe.datasets.mnist import MnistSplits, save_splits
+from postgres_cluster import PostgresCluster, postgres_cluster
 from synthetic_data import synthetic_mnist
 
 
@@ -34,3 +36,11 @@ def mnist_npz(tmp_path: Path) -> Path:
     path = tmp_path / "mnist.npz"
     save_splits(synthetic_mnist(), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One private PostgreSQL cluster on 127.0.0.1 for the session (about 2 s to start); each
+    test creates its own database in it."""
+    with postgres_cluster() as cluster:
+        yield cluster

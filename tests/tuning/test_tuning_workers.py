@@ -1,5 +1,6 @@
 """`dlpipe tune FAMILY --workers 2`: two processes share one study's trials, none lost or run
-twice, on the journal storage (no "database is locked")."""
+twice, on the journal storage (no "database is locked") and on PostgreSQL (a private cluster:
+what workers on several machines share), its password in a libpq password file, not params."""
 
 from __future__ import annotations
 
@@ -16,10 +17,21 @@ from dlpipe.tuning.study import WORKER_ATTR, open_study
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("storage", ["journal", "postgresql"])
 def test_two_workers_share_the_trials_of_one_study(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    project: Path,
+    storage: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    params = write_params(project, read_raw(project))
+    raw = read_raw(project)
+    if storage == "postgresql":
+        cluster = request.getfixturevalue("postgres")
+        cluster.create_database("optuna_workers")
+        raw["tuning"]["storage"] = cluster.url("optuna_workers", with_password=False)
+        monkeypatch.setenv("PGPASSFILE", str(cluster.write_pgpass(project / "pgpass")))
+    params = write_params(project, raw)
     monkeypatch.chdir(project)
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2] / "src"))
 
@@ -38,6 +50,14 @@ def test_two_workers_share_the_trials_of_one_study(
     runs = client.search_runs([experiment.experiment_id])
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert len(parents) == 1 and len(runs) == 7  # the command's run and one child per trial
+    journal = project / raw["tuning"]["journal"]
+    if storage == "postgresql":  # the trials are PostgreSQL's rows; no journal was written
+        assert not journal.exists()
+        rows = cluster.run_sql("optuna_workers", "SELECT number, state FROM trials ORDER BY number")
+        assert [int(n) for n, _ in rows] == list(range(6))
+        assert {state for _, state in rows} <= {"COMPLETE", "PRUNED"}, rows
+    else:
+        assert journal.is_file()
 
 
 def test_an_unknown_family_is_a_usage_error(

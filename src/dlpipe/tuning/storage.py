@@ -4,7 +4,7 @@ The journal (`optuna.storages.journal.JournalFileBackend`) appends one operation
 a file lock, so several processes on one machine share a study without SQLite's "database is
 locked". It lives in the *origin* repository (like mlruns/), so a `dvc exp run --temp` copy adds
 its trials to the same study. For workers on several machines, set `tuning.storage` to a
-PostgreSQL URL (`postgresql://user:password@host/db`, with `psycopg2` installed); an
+PostgreSQL URL (`postgresql://user:password@host/db`; psycopg is pinned); an
 `sqlite:///` URL works for one machine, with a long lock timeout.
 
 Every process opens its own handle (`open_storage`): a storage object is not shared across
