@@ -8,11 +8,13 @@ Every experiment carries `mlflow.experimentKind=custom_model_development`, so th
 it on its training-runs view. Every logged model carries the dlpipe package's source
 (`code_paths`), so `mlflow models serve` imports its classes in a fresh process, and pinned
 requirements, so MLflow never runs its slow requirement inference. Registered models are named
-`dlpipe-<family>`; `load_registered_model` reads them back.
+`dlpipe-<family>`; `load_registered_model` reads them back. A URI's password never reaches a
+log line, param or tag (`dlpipe.redact`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -34,9 +36,12 @@ from mlflow.tracking import MlflowClient
 
 from dlpipe.distributed import global_rank
 from dlpipe.paths import mlruns_dir
+from dlpipe.redact import has_secret, redact
 
 if TYPE_CHECKING:
     import pandas as pd
+
+log = logging.getLogger(__name__)
 
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 EXPERIMENT_KIND = "custom_model_development"  # the UI's training-runs view, not its GenAI view
@@ -64,6 +69,7 @@ def tracking_location(root: Path, create: bool = True) -> TrackingLocation:
     (created unless `create` is false: a reader need not make it)."""
     env_uri = os.environ.get("MLFLOW_TRACKING_URI")
     if env_uri:
+        _announce_env_uri(env_uri)
         return TrackingLocation(uri=env_uri, artifact_root=None)
     store = mlruns_dir(root)
     if create:
@@ -71,6 +77,15 @@ def tracking_location(root: Path, create: bool = True) -> TrackingLocation:
     return TrackingLocation(
         uri=f"sqlite:///{store / DATABASE_NAME}", artifact_root=store / ARTIFACTS_NAME
     )
+
+
+@functools.cache
+def _announce_env_uri(uri: str) -> None:
+    """Say once per process where runs go, password masked. MLflow prints each run's link with
+    the URI as given (password included) unless told not to: a URI with a secret turns it off."""
+    if has_secret(uri):
+        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
+    log.info("MLflow tracking URI (MLFLOW_TRACKING_URI): %s", redact(uri))
 
 
 def params_hash(params: Mapping[str, Any]) -> str:
@@ -142,7 +157,7 @@ class RunLogger:
         self.location = location
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        items = [Param(k, v) for k, v in flatten(params).items()]
+        items = [Param(k, redact(v)) for k, v in flatten(params).items()]
         for i in range(0, len(items), 100):  # MLflow accepts at most 100 params per batch
             self.client.log_batch(self.run_id, params=items[i : i + 100])
 
@@ -167,7 +182,7 @@ class RunLogger:
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         for key, value in tags.items():
-            self.client.set_tag(self.run_id, key, str(value))
+            self.client.set_tag(self.run_id, key, redact(str(value)))
 
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
@@ -478,10 +493,15 @@ def start_run(
         logger.log_params(params)
         yield logger
     except BaseException as exc:
-        client.set_tag(run.info.run_id, "dlpipe.error", f"{type(exc).__name__}: {exc}"[:5000])
+        client.set_tag(run.info.run_id, "dlpipe.error", _error_text(exc))
         client.set_terminated(run.info.run_id, status="FAILED")
         raise
     client.set_terminated(run.info.run_id, status="FINISHED")
+
+
+def _error_text(exc: BaseException) -> str:
+    """The `dlpipe.error` tag: the exception, redacted (MLflow's own errors name the URI)."""
+    return redact(f"{type(exc).__name__}: {exc}")[:5000]
 
 
 def attach_run(root: Path, run_id: str) -> RunLogger:
