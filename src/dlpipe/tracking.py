@@ -8,8 +8,9 @@ Every experiment carries `mlflow.experimentKind=custom_model_development`, so th
 it on its training-runs view. Every logged model carries the dlpipe package's source
 (`code_paths`), so `mlflow models serve` imports its classes in a fresh process, and pinned
 requirements, so MLflow never runs its slow requirement inference. Registered models are named
-`dlpipe-<family>`; `load_registered_model` reads them back. A URI's password never reaches a
-log line, param or tag (`dlpipe.redact`).
+`dlpipe-<family>`; `load_registered_model` reads them back, after checking the version's files
+against the sha256 pinned when it was registered (its model files are pickles). A URI's password
+never reaches a log line, param or tag (`dlpipe.redact`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,6 +38,7 @@ from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
 from dlpipe.distributed import global_rank
+from dlpipe.folder_digest import folder_sha256
 from dlpipe.paths import mlruns_dir
 from dlpipe.redact import has_secret, redact
 
@@ -50,6 +54,7 @@ DATABASE_NAME = "mlflow.db"
 ARTIFACTS_NAME = "artifacts"
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value
 BATCH_SIZE = 1000  # MLflow's limit on metrics per log_batch call
+PIN_TAG = "dlpipe.sha256"  # a registered version's files, checked before they are unpickled
 
 # MLflow draws a tqdm bar on stderr whenever a model's artifacts are copied (logging a pyfunc
 # model with artifact folders does): quiet by default in stage logs; a user may turn it back on.
@@ -120,6 +125,10 @@ def pinned_requirements(*distributions: str) -> list[str]:
     """`name==version` for each installed distribution: the lock's pins (a local version tag
     such as torch's `+cpu` dropped), so a logged model names exactly what it runs on."""
     return [f"{name}=={importlib.metadata.version(name).split('+')[0]}" for name in distributions]
+
+
+class ModelIntegrityError(ValueError):
+    """A registered model version whose files are not the ones pinned when it was registered."""
 
 
 class ModelNotRegisteredError(LookupError):
@@ -239,7 +248,7 @@ class RunLogger:
                 code_paths=[str(PACKAGE_SOURCE)],
                 registered_model_name=registered_model_name,
             )
-        return _version(info)
+        return _pin_version(self.client, self.location, registered_model_name, _version(info))
 
     def log_pyfunc_model(
         self,
@@ -273,7 +282,7 @@ class RunLogger:
                 code_paths=[str(PACKAGE_SOURCE)],
                 registered_model_name=registered_model_name,
             )
-        return _version(info)
+        return _pin_version(self.client, self.location, registered_model_name, _version(info))
 
     def register_child_model(
         self, child: str, registered_model_name: str, name: str = "model"
@@ -305,7 +314,7 @@ class RunLogger:
             model_id=models[0].model_id,
             tags={"dlpipe.chosen": child},
         )
-        return str(version.version)
+        return _pin_version(self.client, self.location, registered_model_name, str(version.version))
 
     def lightning_logger(self) -> Any:
         """Lightning's MLFlowLogger writing into this run (not a new one)."""
@@ -559,7 +568,8 @@ def load_registered_model(root: Path, name: str, version: int | None = None) -> 
             versions,
         )
     mlflow.set_tracking_uri(location.uri)
-    return mlflow.pyfunc.load_model(f"models:/{name}/{version}"), str(version)
+    folder = _verified_model_folder(location, name, str(version))
+    return mlflow.pyfunc.load_model(str(folder)), str(version)
 
 
 @dataclass(frozen=True)
@@ -621,6 +631,53 @@ def latest_stage_runs(root: Path) -> dict[str, StageRun]:
         if not token:
             break
     return latest
+
+
+def _pin_version(
+    client: MlflowClient, location: TrackingLocation, name: str | None, version: str | None
+) -> str | None:
+    """Tag a new registered version with the sha256 of its files (PIN_TAG); returns `version`.
+    Its model files are pickles: `load_registered_model` unpickles nothing that differs."""
+    if name is None or version is None:
+        return version
+    folder = _download_model(location, name, version)
+    try:
+        client.set_model_version_tag(name, version, PIN_TAG, folder_sha256(folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return version
+
+
+def _verified_model_folder(location: TrackingLocation, name: str, version: str) -> Path:
+    """The version's files, downloaded and checked against PIN_TAG before anything loads them.
+    The folder is kept: MLflow imports the model's code from it."""
+    pinned = MlflowClient(location.uri).get_model_version(name, version).tags.get(PIN_TAG)
+    redo = "rerun the stage that registers it (`make repro`) to register a pinned version"
+    if pinned is None:
+        raise ModelIntegrityError(
+            f"registered model {name} version {version} has no {PIN_TAG} tag (registered by "
+            f"hand or by an older dlpipe); refusing to unpickle it: {redo}"
+        )
+    folder = _download_model(location, name, version)
+    actual = folder_sha256(folder)
+    if actual != pinned:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ModelIntegrityError(
+            f"registered model {name} version {version}: its files have sha256 {actual}, not "
+            f"the {pinned} pinned when it was registered; refusing to unpickle them: {redo}"
+        )
+    return folder
+
+
+def _download_model(location: TrackingLocation, name: str, version: str) -> Path:
+    import mlflow.artifacts
+
+    target = tempfile.mkdtemp(prefix="dlpipe-model-")
+    return Path(
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{version}", dst_path=target, tracking_uri=location.uri
+        )
+    )
 
 
 def _store_exists(uri: str) -> bool:

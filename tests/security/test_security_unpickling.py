@@ -4,8 +4,9 @@ An AST scan lists every call in src/ that can unpickle (pickle, joblib, an Unpic
 without allow_pickle=False, torch.load without weights_only=True, MLflow's load_model, pandas'
 read_pickle, a non-safe YAML loader) by file, enclosing function and call; the list must equal
 REVIEWED, which says for each site why it is safe. A new site fails the test until it is
-reviewed here. The pinned model folders then refuse a tampered pickle before unpickling it: the
-hostile pickle below would create a file if it were ever loaded.
+reviewed here. The pinned model folders (the table classifier, the face embedding classifier)
+and the registered MLflow models (pinned by the dlpipe.sha256 tag at registration) then refuse a
+tampered pickle before unpickling it: the hostile pickle below would create a file if loaded.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from mlflow.tracking import MlflowClient
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
+from dlpipe.models.components import MLP
 from dlpipe.models.face_embedding_io import (
     FaceEmbeddingModelError,
     StoredEmbeddingModel,
@@ -30,6 +34,13 @@ from dlpipe.models.tabular_model_io import (
     TabularModelError,
     load_tabular_model,
     save_tabular_model,
+)
+from dlpipe.tracking import (
+    PIN_TAG,
+    ModelIntegrityError,
+    load_registered_model,
+    start_run,
+    tracking_location,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,9 +61,8 @@ REVIEWED = {
         "classifier.joblib, after its sha256 matches the one model.json pins"
     ),
     ("src/dlpipe/tracking.py", "load_registered_model", "mlflow.pyfunc.load_model"): (
-        "KNOWN GAP (docs/operations.md, Security): a registered model from the project's own "
-        "tracking store; MLflow cloudpickles pyfunc models and its model files carry no "
-        "checksum dlpipe verifies. Trust boundary: write access to the tracking store"
+        "a registered version's downloaded folder, after its folder sha256 matches the "
+        "dlpipe.sha256 tag set when dlpipe registered it (MLflow pickles the model inside)"
     ),
 }
 
@@ -214,3 +224,33 @@ def test_a_tampered_face_classifier_is_refused_unread(tmp_path: Path) -> None:
     with pytest.raises(FaceEmbeddingModelError, match=r"classifier\.joblib: sha256 is not the"):
         load_face_embedding_model(folder)
     assert not tripwire.exists()
+
+
+def test_a_tampered_registered_model_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    torch.manual_seed(0)
+    rows = np.random.default_rng(0).random((2, 4), dtype=np.float32)
+    with start_run(tmp_path, "probe", "s", {}) as run:
+        run.log_model(MLP(4, (3,), 2), rows, registered_model_name="dlpipe-probe")
+    client = MlflowClient(tracking_location(tmp_path).uri)
+    assert len(client.get_model_version("dlpipe-probe", "1").tags[PIN_TAG]) == 64
+    model, _ = load_registered_model(tmp_path, "dlpipe-probe")
+    assert model.predict(rows.astype(np.float64)).shape == (2, 2)
+
+    (pickled,) = (tmp_path / "mlruns").rglob("model.pth")  # MLflow's pickle of the module
+    original = pickled.read_bytes()
+    _flip_one_byte(pickled)
+    with pytest.raises(ModelIntegrityError, match=r"dlpipe-probe version 1: its files have"):
+        load_registered_model(tmp_path, "dlpipe-probe")
+    tripwire = tmp_path / "ran"
+    pickled.write_bytes(pickle.dumps(_Tripwire(tripwire)))
+    with pytest.raises(ModelIntegrityError, match="refusing to unpickle them"):
+        load_registered_model(tmp_path, "dlpipe-probe")
+    assert not tripwire.exists()
+
+    pickled.write_bytes(original)  # the right files again, but no pin: refused as well
+    client.delete_model_version_tag("dlpipe-probe", "1", PIN_TAG)
+    with pytest.raises(ModelIntegrityError, match=r"has no dlpipe\.sha256 tag"):
+        load_registered_model(tmp_path, "dlpipe-probe")
