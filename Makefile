@@ -65,9 +65,12 @@ BIND_HOST := 127.0.0.1
 # `make serve FAMILY=faces` then POST {"dataframe_split": ...} to /invocations (README).
 FAMILY ?= faces
 SERVE_PORT ?= 5001
+# The latest version's files are checked against the sha256 pinned at registration first
+# (dlpipe.serving.verified_model): MLflow's server unpickles the model it is given.
 serve: $(STAMP)
-	MLFLOW_TRACKING_URI=sqlite:///$(abspath $(MLRUNS))/mlflow.db mlflow models serve \
-		-m models:/dlpipe-$(FAMILY)/latest --env-manager local -h $(BIND_HOST) -p $(SERVE_PORT)
+	export MLFLOW_TRACKING_URI=sqlite:///$(abspath $(MLRUNS))/mlflow.db && \
+		folder="$$(python -m dlpipe.serving.verified_model dlpipe-$(FAMILY))" && \
+		mlflow models serve -m "$$folder" --env-manager local -h $(BIND_HOST) -p $(SERVE_PORT)
 
 # One table per family (each fits 200 columns; one table of all four would be 500 wide).
 metrics: $(STAMP)

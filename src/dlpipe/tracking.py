@@ -548,10 +548,18 @@ def load_registered_model(root: Path, name: str, version: int | None = None) -> 
     highest number, what `models:/NAME/latest` names) or `version`.
 
     The store is the project's (`tracking_location`). ModelNotRegisteredError when the model or
-    that version does not exist; a missing local database is not created.
+    that version does not exist; a missing local database is not created. ModelIntegrityError
+    when the version's files are not the ones pinned at registration: nothing is unpickled then.
     """
     import mlflow.pyfunc
 
+    folder, number = verified_model_folder(root, name, version)
+    return mlflow.pyfunc.load_model(str(folder)), number
+
+
+def verified_model_folder(root: Path, name: str, version: int | None = None) -> tuple[Path, str]:
+    """(a local copy of the version's files, checked against its PIN_TAG; the version), for
+    `load_registered_model` and for `make serve` (`mlflow models serve -m FOLDER`)."""
     location = tracking_location(root, create=False)
     versions: list[int] = []
     if _store_exists(location.uri):
@@ -568,8 +576,7 @@ def load_registered_model(root: Path, name: str, version: int | None = None) -> 
             versions,
         )
     mlflow.set_tracking_uri(location.uri)
-    folder = _verified_model_folder(location, name, str(version))
-    return mlflow.pyfunc.load_model(str(folder)), str(version)
+    return _verified_model_folder(location, name, str(version)), str(version)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ tampered pickle before unpickling it: the hostile pickle below would create a fi
 from __future__ import annotations
 
 import ast
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -248,9 +251,31 @@ def test_a_tampered_registered_model_is_refused_unread(
     pickled.write_bytes(pickle.dumps(_Tripwire(tripwire)))
     with pytest.raises(ModelIntegrityError, match="refusing to unpickle them"):
         load_registered_model(tmp_path, "dlpipe-probe")
+    # `make serve`'s check, before `mlflow models serve` would unpickle the files.
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env["MLFLOW_TRACKING_URI"] = tracking_location(tmp_path).uri
+    check = [sys.executable, "-m", "dlpipe.serving.verified_model", "dlpipe-probe"]
+    done = subprocess.run(check, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr[-2000:]
+    assert "refusing to unpickle them" in done.stderr
     assert not tripwire.exists()
 
     pickled.write_bytes(original)  # the right files again, but no pin: refused as well
     client.delete_model_version_tag("dlpipe-probe", "1", PIN_TAG)
     with pytest.raises(ModelIntegrityError, match=r"has no dlpipe\.sha256 tag"):
         load_registered_model(tmp_path, "dlpipe-probe")
+
+
+def test_make_serve_hands_mlflow_only_the_verified_folder() -> None:
+    done = subprocess.run(
+        ["make", "-n", "--no-print-directory", "-o", ".venv/.installed", "serve"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    recipe = done.stdout
+    assert 'folder="$(python -m dlpipe.serving.verified_model dlpipe-faces)" &&' in recipe
+    assert 'mlflow models serve -m "$folder"' in recipe
+    assert "models:/" not in recipe
