@@ -32,7 +32,7 @@ _KEY_VALUE = re.compile(rf"(?P<head>\b(?:{_SECRET_WORDS})\s*[=:]\s*)[^\s&;,'\"]+
 SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL"
 )
-MIN_SECRET_LENGTH = 4  # shorter env values would mask ordinary words
+MIN_SECRET_LENGTH = 6  # shorter env values ("true", "1") would mask ordinary words
 
 
 def secret_env_values(environ: Mapping[str, str] | None = None) -> list[str]:
