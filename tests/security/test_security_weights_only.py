@@ -104,6 +104,10 @@ def _classifier_checkpoint(folder: Path, training: TrainingConfig) -> Path:
     data = PairsDataModule(TensorPairs(x, y), TensorPairs(x, y), batch_size=8, seed=0)
     # fit() itself restores the best checkpoint through trainer.validate(weights_only=True).
     fit(module, data, training, seed=0, max_epochs=1, checkpoint_dir=folder, history_keys=())
+    # A resume from the full checkpoint (optimizer, loops, callbacks) works weights-only too.
+    trainer = build_trainer(training, seed=0, max_epochs=2, checkpoint_dir=folder)
+    trainer.fit(module, datamodule=data, ckpt_path=folder / "last.ckpt", weights_only=True)
+    assert trainer.current_epoch == 2
     return folder / "best.ckpt"
 
 
@@ -143,8 +147,9 @@ def test_lightning_checkpoints_load_with_weights_only(
     gan = _gan_checkpoint(tmp_path / "gan", cpu_training)
     for path in (classifier, vae, gan):
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        assert {"state_dict", "hyper_parameters"} <= set(checkpoint), path
+        assert {"state_dict", "hyper_parameters", "loops"} <= set(checkpoint), path
         assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == [], path
+    assert {"optimizer_states", "callbacks"} <= set(torch.load(classifier, weights_only=True))
     assert load_sampler("vae", vae).sample(2).shape == (2, 8, 8)
     assert load_sampler("gan", gan).sample(2).shape == (2, 28, 28)
 
