@@ -136,6 +136,7 @@ def _gan_checkpoint(folder: Path, training: TrainingConfig) -> Path:
     return folder / "gan.ckpt"
 
 
+@pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
 def test_lightning_checkpoints_load_with_weights_only(
     tmp_path: Path, cpu_training: TrainingConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
