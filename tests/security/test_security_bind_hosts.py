@@ -3,12 +3,14 @@ server `dlpipe crawl` starts.
 
 The Makefile recipes are read as make expands them (`make -n`, the venv stamp taken as up to
 date so nothing is installed or run); only `BIND_HOST=...` on the command line opens a server to
-the network, never the environment. Then two servers start for real (optuna-dashboard from its
+the network, never the environment. Every socket address in src/ is the literal 127.0.0.1.
+Then two servers start for real (optuna-dashboard from its
 recipe, the crawl's gallery server) and their listening sockets are checked with psutil.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -28,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 SERVER_TARGETS = ("ui", "serve", "dashboard")
 HOST_FLAG = re.compile(r"(?:--host|-h)\s+(\S+)")
 LOOPBACK = "127.0.0.1"
+ADDRESS = re.compile(r"[\d.]*|localhost|[\da-fA-F:]*")  # "" and "0.0.0.0" are every interface
 
 
 def recipe(target: str, *overrides: str, env: dict[str, str] | None = None) -> str:
@@ -63,6 +66,32 @@ def test_no_recipe_starts_a_server_without_the_host_flag() -> None:
     assert len(servers) == len(SERVER_TARGETS)
     for line in servers:
         assert HOST_FLAG.findall(line) == ["$(BIND_HOST)"], line
+
+
+def test_every_server_in_the_source_binds_to_loopback() -> None:
+    """Any socket address dlpipe itself names (an `(address, port)` pair, `sock.bind(...)`,
+    `*HTTPServer(...)`, a `host=` argument) is the literal 127.0.0.1."""
+    found: list[str] = []
+    for path in sorted((REPO / "src").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            host = next((k.value for k in node.keywords if k.arg == "host"), None)
+            address = node.args[0] if node.args else None
+            if host is None and isinstance(address, ast.Tuple) and len(address.elts) == 2:
+                first = address.elts[0]  # an (address, port) pair, e.g. super().__init__((...))
+                value = first.value if isinstance(first, ast.Constant) else None
+                if isinstance(value, str) and ADDRESS.fullmatch(value):
+                    host = first
+            if host is None and (name.endswith("HTTPServer") or name == "bind") and address:
+                host = address
+            if host is not None or name.endswith("HTTPServer") or name in ("bind", "run_server"):
+                where = f"{path.relative_to(REPO)}:{node.lineno}"
+                found.append(f"{where} {ast.unparse(host) if host is not None else '?'}")
+    assert found, "the scan found no server at all (the gallery server binds one)"
+    assert all(entry.endswith(f"'{LOOPBACK}'") for entry in found), found
 
 
 def _listening(pid: int) -> set[str]:
