@@ -3,9 +3,9 @@ server `dlpipe crawl` starts.
 
 The Makefile recipes are read as make expands them (`make -n`, the venv stamp taken as up to
 date so nothing is installed or run); only `BIND_HOST=...` on the command line opens a server to
-the network, never the environment. Every socket address in src/ is the literal 127.0.0.1.
-Then two servers start for real (optuna-dashboard from its
-recipe, the crawl's gallery server) and their listening sockets are checked with psutil.
+the network, never the environment. Every socket address in src/ is the literal 127.0.0.1. Then
+two servers start for real (optuna-dashboard from its recipe, the crawl's gallery server) and
+their listening sockets are checked with psutil.
 """
 
 from __future__ import annotations
