@@ -9,14 +9,12 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
+MAX_SLUG = 64  # a person folder's name: far below any filesystem's 255-byte limit
 
 
 def is_image_url(url: str) -> bool:
     """True when the URL path ends in a usual image extension, as links to photos do."""
     return PurePosixPath(unquote(urlsplit(url).path)).suffix.lower() in IMAGE_EXTENSIONS
-
-
-MAX_SLUG = 64  # far below any filesystem's 255-byte name limit
 
 
 def person_slug(text: str) -> str:
