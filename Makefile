@@ -70,13 +70,21 @@ exp: $(STAMP)
 	dvc exp run --temp $(foreach s,$(SET),-S '$(s)')
 	@echo "compare it with the workspace: make compare FAMILY=<family> KEEP='<changed param>'"
 
+# Every server here (serve, ui, dashboard) listens on loopback only. `make ui BIND_HOST=0.0.0.0`
+# opens one to the network, on purpose: `:=` lets only the command line change it, never an
+# environment variable (zsh sets HOST to the machine's name). docs/operations.md, Security.
+BIND_HOST := 127.0.0.1
+
 # A registered model behind MLflow's REST scoring server on loopback:
 # `make serve FAMILY=faces` then POST {"dataframe_split": ...} to /invocations (README).
 FAMILY ?= faces
 SERVE_PORT ?= 5001
+# The latest version's files are checked against the sha256 pinned at registration first
+# (dlpipe.serving.verified_model): MLflow's server unpickles the model it is given.
 serve: $(STAMP)
-	MLFLOW_TRACKING_URI=sqlite:///$(abspath $(MLRUNS))/mlflow.db mlflow models serve \
-		-m models:/dlpipe-$(FAMILY)/latest --env-manager local -h 127.0.0.1 -p $(SERVE_PORT)
+	export MLFLOW_TRACKING_URI=sqlite:///$(abspath $(MLRUNS))/mlflow.db && \
+		folder="$$(python -m dlpipe.serving.verified_model dlpipe-$(FAMILY))" && \
+		mlflow models serve -m "$$folder" --env-manager local -h $(BIND_HOST) -p $(SERVE_PORT)
 
 # One table per family (each fits 200 columns; one table of all four would be 500 wide).
 metrics: $(STAMP)
@@ -143,15 +151,15 @@ ui: $(STAMP)
 	mkdir -p $(MLRUNS)
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow ui \
 		--backend-store-uri sqlite:///$(abspath $(MLRUNS))/mlflow.db \
-		--default-artifact-root $(abspath $(MLRUNS))/artifacts --host 127.0.0.1 --port $(UI_PORT) \
-		--workers $(UI_WORKERS)
+		--default-artifact-root $(abspath $(MLRUNS))/artifacts \
+		--host $(BIND_HOST) --port $(UI_PORT) --workers $(UI_WORKERS)
 
 # The Optuna studies (every family's, in params' tuning storage: the journal file by default) in
 # optuna-dashboard, on loopback only; `make dashboard DASHBOARD_PORT=8081` for another port.
 DASHBOARD_PORT ?= 8080
 dashboard: $(STAMP)
 	storage="$$(python -m dlpipe.tuning.storage)" && \
-		optuna-dashboard --host 127.0.0.1 --port $(DASHBOARD_PORT) "$$storage"
+		optuna-dashboard --host $(BIND_HOST) --port $(DASHBOARD_PORT) "$$storage"
 
 # Resolve requirements.in into the exact versions that install (torch without its +cpu tag).
 lock: $(STAMP)

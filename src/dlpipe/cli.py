@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dlpipe import redact
 from dlpipe.serving.errors import ServingError
 
 log = logging.getLogger("dlpipe.cli")
@@ -467,6 +468,7 @@ def configure_logging(verbose: int) -> None:
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    redact.install([handler])  # a tracking URI's password stays out of logs and tracebacks
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -483,7 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except ServingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact.redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`dlpipe stages | head`): nothing to report. Point stdout at

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlpipe import paths
+from dlpipe import paths, redact
 from dlpipe.atomic import make_readable, write_json
 from dlpipe.config import Params, as_plain, load_params
 from dlpipe.distributed import global_rank, leave_process_group
@@ -177,6 +177,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     for handler in logging.root.handlers:
         if not any(isinstance(f, _QuietLibraries) for f in handler.filters):
             handler.addFilter(_QuietLibraries())
+    redact.install(logging.root.handlers)  # no password of a tracking URI in a log or traceback
 
 
 class _QuietLibraries(logging.Filter):

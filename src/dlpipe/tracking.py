@@ -8,18 +8,23 @@ Every experiment carries `mlflow.experimentKind=custom_model_development`, so th
 it on its training-runs view. Every logged model carries the dlpipe package's source
 (`code_paths`), so `mlflow models serve` imports its classes in a fresh process, and pinned
 requirements, so MLflow never runs its slow requirement inference. Registered models are named
-`dlpipe-<family>`; `load_registered_model` reads them back.
+`dlpipe-<family>`; `load_registered_model` reads them back, after checking the version's files
+against the sha256 pinned when it was registered (its model files are pickles). A URI's password
+never reaches a log line, param or tag (`dlpipe.redact`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
 import logging
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,10 +38,14 @@ from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
 from dlpipe.distributed import global_rank
+from dlpipe.folder_digest import folder_sha256
 from dlpipe.paths import mlruns_dir
+from dlpipe.redact import has_secret, redact
 
 if TYPE_CHECKING:
     import pandas as pd
+
+log = logging.getLogger(__name__)
 
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 EXPERIMENT_KIND = "custom_model_development"  # the UI's training-runs view, not its GenAI view
@@ -45,6 +54,7 @@ DATABASE_NAME = "mlflow.db"
 ARTIFACTS_NAME = "artifacts"
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value
 BATCH_SIZE = 1000  # MLflow's limit on metrics per log_batch call
+PIN_TAG = "dlpipe.sha256"  # a registered version's files, checked before they are unpickled
 
 # MLflow draws a tqdm bar on stderr whenever a model's artifacts are copied (logging a pyfunc
 # model with artifact folders does): quiet by default in stage logs; a user may turn it back on.
@@ -64,6 +74,7 @@ def tracking_location(root: Path, create: bool = True) -> TrackingLocation:
     (created unless `create` is false: a reader need not make it)."""
     env_uri = os.environ.get("MLFLOW_TRACKING_URI")
     if env_uri:
+        _announce_env_uri(env_uri)
         return TrackingLocation(uri=env_uri, artifact_root=None)
     store = mlruns_dir(root)
     if create:
@@ -71,6 +82,15 @@ def tracking_location(root: Path, create: bool = True) -> TrackingLocation:
     return TrackingLocation(
         uri=f"sqlite:///{store / DATABASE_NAME}", artifact_root=store / ARTIFACTS_NAME
     )
+
+
+@functools.cache
+def _announce_env_uri(uri: str) -> None:
+    """Say once per process where runs go, password masked. MLflow prints each run's link with
+    the URI as given (password included) unless told not to: a URI with a secret turns it off."""
+    if has_secret(uri):
+        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
+    log.info("MLflow tracking URI (MLFLOW_TRACKING_URI): %s", redact(uri))
 
 
 def params_hash(params: Mapping[str, Any]) -> str:
@@ -105,6 +125,10 @@ def pinned_requirements(*distributions: str) -> list[str]:
     """`name==version` for each installed distribution: the lock's pins (a local version tag
     such as torch's `+cpu` dropped), so a logged model names exactly what it runs on."""
     return [f"{name}=={importlib.metadata.version(name).split('+')[0]}" for name in distributions]
+
+
+class ModelIntegrityError(ValueError):
+    """A registered model version whose files are not the ones pinned when it was registered."""
 
 
 class ModelNotRegisteredError(LookupError):
@@ -142,7 +166,7 @@ class RunLogger:
         self.location = location
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        items = [Param(k, v) for k, v in flatten(params).items()]
+        items = [Param(k, redact(v)) for k, v in flatten(params).items()]
         for i in range(0, len(items), 100):  # MLflow accepts at most 100 params per batch
             self.client.log_batch(self.run_id, params=items[i : i + 100])
 
@@ -167,7 +191,7 @@ class RunLogger:
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         for key, value in tags.items():
-            self.client.set_tag(self.run_id, key, str(value))
+            self.client.set_tag(self.run_id, key, redact(str(value)))
 
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
@@ -224,7 +248,7 @@ class RunLogger:
                 code_paths=[str(PACKAGE_SOURCE)],
                 registered_model_name=registered_model_name,
             )
-        return _version(info)
+        return _pin_version(self.client, self.location, registered_model_name, _version(info))
 
     def log_pyfunc_model(
         self,
@@ -258,7 +282,7 @@ class RunLogger:
                 code_paths=[str(PACKAGE_SOURCE)],
                 registered_model_name=registered_model_name,
             )
-        return _version(info)
+        return _pin_version(self.client, self.location, registered_model_name, _version(info))
 
     def register_child_model(
         self, child: str, registered_model_name: str, name: str = "model"
@@ -290,7 +314,7 @@ class RunLogger:
             model_id=models[0].model_id,
             tags={"dlpipe.chosen": child},
         )
-        return str(version.version)
+        return _pin_version(self.client, self.location, registered_model_name, str(version.version))
 
     def lightning_logger(self) -> Any:
         """Lightning's MLFlowLogger writing into this run (not a new one)."""
@@ -478,10 +502,15 @@ def start_run(
         logger.log_params(params)
         yield logger
     except BaseException as exc:
-        client.set_tag(run.info.run_id, "dlpipe.error", f"{type(exc).__name__}: {exc}"[:5000])
+        client.set_tag(run.info.run_id, "dlpipe.error", _error_text(exc))
         client.set_terminated(run.info.run_id, status="FAILED")
         raise
     client.set_terminated(run.info.run_id, status="FINISHED")
+
+
+def _error_text(exc: BaseException) -> str:
+    """The `dlpipe.error` tag: the exception, redacted (MLflow's own errors name the URI)."""
+    return redact(f"{type(exc).__name__}: {exc}")[:5000]
 
 
 def attach_run(root: Path, run_id: str) -> RunLogger:
@@ -519,10 +548,18 @@ def load_registered_model(root: Path, name: str, version: int | None = None) -> 
     highest number, what `models:/NAME/latest` names) or `version`.
 
     The store is the project's (`tracking_location`). ModelNotRegisteredError when the model or
-    that version does not exist; a missing local database is not created.
+    that version does not exist; a missing local database is not created. ModelIntegrityError
+    when the version's files are not the ones pinned at registration: nothing is unpickled then.
     """
     import mlflow.pyfunc
 
+    folder, number = verified_model_folder(root, name, version)
+    return mlflow.pyfunc.load_model(str(folder)), number
+
+
+def verified_model_folder(root: Path, name: str, version: int | None = None) -> tuple[Path, str]:
+    """(a local copy of the version's files, checked against its PIN_TAG; the version), for
+    `load_registered_model` and for `make serve` (`mlflow models serve -m FOLDER`)."""
     location = tracking_location(root, create=False)
     versions: list[int] = []
     if _store_exists(location.uri):
@@ -539,7 +576,7 @@ def load_registered_model(root: Path, name: str, version: int | None = None) -> 
             versions,
         )
     mlflow.set_tracking_uri(location.uri)
-    return mlflow.pyfunc.load_model(f"models:/{name}/{version}"), str(version)
+    return _verified_model_folder(location, name, str(version)), str(version)
 
 
 @dataclass(frozen=True)
@@ -601,6 +638,53 @@ def latest_stage_runs(root: Path) -> dict[str, StageRun]:
         if not token:
             break
     return latest
+
+
+def _pin_version(
+    client: MlflowClient, location: TrackingLocation, name: str | None, version: str | None
+) -> str | None:
+    """Tag a new registered version with the sha256 of its files (PIN_TAG); returns `version`.
+    Its model files are pickles: `load_registered_model` unpickles nothing that differs."""
+    if name is None or version is None:
+        return version
+    folder = _download_model(location, name, version)
+    try:
+        client.set_model_version_tag(name, version, PIN_TAG, folder_sha256(folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return version
+
+
+def _verified_model_folder(location: TrackingLocation, name: str, version: str) -> Path:
+    """The version's files, downloaded and checked against PIN_TAG before anything loads them.
+    The folder is kept: MLflow imports the model's code from it."""
+    pinned = MlflowClient(location.uri).get_model_version(name, version).tags.get(PIN_TAG)
+    redo = "rerun the stage that registers it (`make repro`) to register a pinned version"
+    if pinned is None:
+        raise ModelIntegrityError(
+            f"registered model {name} version {version} has no {PIN_TAG} tag (registered by "
+            f"hand or by an older dlpipe); refusing to unpickle it: {redo}"
+        )
+    folder = _download_model(location, name, version)
+    actual = folder_sha256(folder)
+    if actual != pinned:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ModelIntegrityError(
+            f"registered model {name} version {version}: its files have sha256 {actual}, not "
+            f"the {pinned} pinned when it was registered; refusing to unpickle them: {redo}"
+        )
+    return folder
+
+
+def _download_model(location: TrackingLocation, name: str, version: str) -> Path:
+    import mlflow.artifacts
+
+    target = tempfile.mkdtemp(prefix="dlpipe-model-")
+    return Path(
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{version}", dst_path=target, tracking_uri=location.uri
+        )
+    )
 
 
 def _store_exists(uri: str) -> bool:

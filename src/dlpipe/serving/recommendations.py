@@ -79,7 +79,7 @@ def load(path: Path) -> Recommendations:
         raise FileNotFoundError(
             f"{path}: no recommendations yet; run `dvc repro train_recommender`"
         )
-    with np.load(path) as data:
+    with np.load(path, allow_pickle=False) as data:
         return Recommendations(str(data["model"]), data["users"], data["items"], data["scores"])
 
 

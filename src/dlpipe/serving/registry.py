@@ -19,6 +19,7 @@ from typing import Any
 
 from dlpipe.serving.errors import ServingError
 from dlpipe.tracking import (
+    ModelIntegrityError,
     ModelNotRegisteredError,
     RunLogger,
     load_registered_model,
@@ -76,5 +77,7 @@ def _python_model(root: Path, family: str, version: int | None) -> Any:
         model, number = load_registered_model(root, name, version)
     except ModelNotRegisteredError as exc:
         raise ServingError(f"{exc}: {REPRO}" if not exc.versions else str(exc)) from None
+    except ModelIntegrityError as exc:  # its files changed since registration: not unpickled
+        raise ServingError(str(exc)) from None
     log.info("loaded %s version %s", name, number)
     return model.unwrap_python_model()

@@ -53,7 +53,10 @@ def load_sampler(kind: Kind, checkpoint: Path) -> Sampler:
     else:
         from dlpipe.models.gan_module import GANModule as module_class
     try:
-        module = module_class.load_from_checkpoint(checkpoint, map_location="cpu")
+        # Tensors and plain values only: a checkpoint file never runs code (docs/operations.md).
+        module = module_class.load_from_checkpoint(
+            checkpoint, map_location="cpu", weights_only=True
+        )
     except Exception as exc:  # Lightning and torch raise many types for a foreign file
         raise ServingError(f"{checkpoint}: not a {kind} checkpoint ({exc})") from None
     return Sampler(kind, module.cpu().eval())

@@ -70,8 +70,12 @@ def fit(
         exc.history = _frozen(history)  # the epochs before it diverged, for the report
         raise
     # Rank zero's choice of file for every rank ("best" lets Lightning explain a missing one).
+    # weights_only=True: Lightning passes None, which an environment variable
+    # (TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD) can turn into a full unpickle.
     best = trainer.strategy.broadcast(_best_path(trainer)) or "best"
-    trainer.validate(module, datamodule=datamodule, ckpt_path=best, verbose=False)
+    trainer.validate(
+        module, datamodule=datamodule, ckpt_path=best, verbose=False, weights_only=True
+    )
     return Fitted(module=module, history=_frozen(history), trainer=trainer)
 
 
