@@ -613,6 +613,7 @@ SPLITS_CASES = [
 PHOTO = "dlpipe predict-face PHOTO"
 SAMPLE = "dlpipe sample --checkpoint FILE"
 PARAMS = "dlpipe params show FILE"
+CRAWL = "dlpipe crawl OUT --params FILE"
 
 
 def _path_case(where: str, argv: tuple[str, ...], name: str, content: str | bytes) -> Case:
@@ -654,6 +655,8 @@ COMMAND_CASES = [
     _path_case(SAMPLE, SAMPLE_ARGV, "vae.ckpt", "<missing>"),
     _path_case(SAMPLE, SAMPLE_ARGV, "vae.ckpt", "<dir>"),
     _path_case(SAMPLE, SAMPLE_ARGV, "vae.ckpt", b"PK\x03\x04 cut short"),
+    _path_case(CRAWL, ("crawl", "out", "--params", "my.yaml"), "my.yaml", "<missing>"),
+    _path_case(CRAWL, ("crawl", "out", "--params", "my.yaml"), "my.yaml", "<dir>"),
     _path_case(PARAMS, ("params", "show", "my.yaml"), "my.yaml", "<missing>"),
     _path_case(PARAMS, ("params", "show", "my.yaml"), "my.yaml", "<dir>"),
     _params("empty file", lambda text: "", ("<top level>",), "dlpipe params check"),

@@ -52,6 +52,8 @@ def test_every_stage_and_command_meets_every_kind_of_bad_input() -> None:
         wanted = kinds
         if where.startswith(("dlpipe predict-face", "dlpipe sample")):
             wanted = ("missing", "dir")  # the rest needs a trained model: tests/serving
+        elif where.startswith("dlpipe crawl"):
+            wanted = ("missing", "dir")  # the file's content: as `dlpipe params show`
         elif where.startswith("dlpipe classify"):
             wanted = tuple(k for k in kinds if k != "wrong columns")  # needs a model too
         elif where.startswith("fetch_mnist"):

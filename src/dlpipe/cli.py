@@ -189,6 +189,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from dlpipe.crawling.run import crawl_with_params
 
     level = {0: "WARNING", 1: "INFO"}.get(args.verbose, "DEBUG")
+    if args.params is not None:
+        require_file(args.params, "the path of a params file (params.yaml)")
     try:
         result = crawl_with_params(args.out_dir, params_path=args.params, log_level=level)
     except ConfigError as exc:
