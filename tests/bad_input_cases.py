@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from dlpipe import cli
 from dlpipe.config import StockLargeMove
@@ -34,6 +35,7 @@ from dlpipe.datasets.stocks import load_from_csv
 from dlpipe.datasets.tables import load_csv_table
 from dlpipe.errors import InputError
 from dlpipe.families.stocks.fetch import check_large_moves
+from dlpipe.models.tabular_model_io import ModelCard, save_tabular_model
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -527,7 +529,43 @@ def _classify(case: str, text: str | bytes, names: tuple[str, ...], hint: str) -
     return Case(CLASSIFY, case, names, hint, argv=("classify", "rows.csv"), files=files)
 
 
+def _tiny_model(folder: Path) -> None:
+    """A model folder as compare_classifiers writes it, fitted on TABLE in milliseconds."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame = pd.read_csv(io.StringIO(TABLE))
+    pipeline = make_pipeline(
+        make_column_transformer(
+            (OneHotEncoder(handle_unknown="ignore"), ["City"]), remainder="passthrough"
+        ),
+        LogisticRegression(),
+    ).fit(frame[["Age", "City"]], frame["Exited"])
+    card = ModelCard("logistic_regression", ("Age", "City"), ("City",), "1", "0", 0.5)
+    save_tabular_model(folder / "model", pipeline, card)
+
+
+def _classify_with_model(case: str, text: str, names: tuple[str, ...], hint: str) -> Case:
+    def files(folder: Path) -> None:
+        _tiny_model(folder)
+        _write(folder / "rows.csv", text)
+
+    argv = ("classify", "rows.csv", "--model", "model")
+    return Case(CLASSIFY, case, names, hint, argv=argv, files=files)
+
+
 CLASSIFY_CASES = [
+    _classify_with_model(
+        "wrong columns", TABLE.replace("City", "Town"), ("rows.csv", "'City'"), "model.json"
+    ),
+    _classify_with_model(
+        "wrong types",
+        TABLE.replace("31,", "n.a.,"),
+        ("rows.csv", "'Age'", "data row 2", "'n.a.'"),
+        "correct that cell",
+    ),
     _classify("truncated file", TABLE[:-8], ("rows.csv", "line 4"), "To fix"),
     _classify(
         "wrong types (not UTF-8)",

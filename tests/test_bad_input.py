@@ -54,8 +54,6 @@ def test_every_stage_and_command_meets_every_kind_of_bad_input() -> None:
             wanted = ("missing", "dir")  # the rest needs a trained model: tests/serving
         elif where.startswith("dlpipe crawl"):
             wanted = ("missing", "dir")  # the file's content: as `dlpipe params show`
-        elif where.startswith("dlpipe classify"):
-            wanted = tuple(k for k in kinds if k != "wrong columns")  # needs a model too
         elif where.startswith("fetch_mnist"):
             wanted = tuple(k for k in kinds if k != "duplicates")  # IDX files hold no keys
         assert [k for k in wanted if k not in met.replace("a directory", "dir")] == [], where
