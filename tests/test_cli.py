@@ -129,8 +129,8 @@ def test_expected_failures_are_one_line_on_stderr(tmp_path, monkeypatch, capsys)
         (["classify", "t.csv"], "no registered model dlpipe-classifiers yet"),
         (["sample", "--model", "vae"], "no registered model dlpipe-vae yet"),
         (["sample", "--model", "gan", "--checkpoint", "g.ckpt"], "g.ckpt: no such file"),
-        (["classify", "x.jpg"], "x.jpg: a header but no rows to score"),
-        (["classify", "rows.csv"], "rows.csv: no such file"),  # said before loading a model
+        (["classify", "x.jpg"], "x.jpg: has a header but no data rows"),
+        (["classify", "rows.csv"], "rows.csv: does not exist"),  # said before loading a model
         (["classify", "x.jpg", "--model", "nothing"], "nothing: no model yet"),
         (["classify", ".", "--model", "nothing"], "nothing: no model yet"),
         (["params", "check"], "params.yaml"),

@@ -26,13 +26,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dlpipe import redact
-from dlpipe.serving.errors import ServingError
+from dlpipe.errors import InputError
+from dlpipe.serving.errors import ServingError, require_file
 
 log = logging.getLogger("dlpipe.cli")
 
 EXIT_NEGATIVE = 1
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141  # as a shell reports a command killed by SIGPIPE
+PHOTO = "an image file (JPEG, PNG, ...)"
 STORED_PER_USER = 50  # dlpipe.serving.recommendations.STORED_PER_USER (not imported: pandas)
 
 Handler = Callable[[argparse.Namespace], int]
@@ -64,8 +66,7 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
     if args.model is not None and args.model.is_dir():
         from dlpipe.serving.face_embedding import EmbeddingFaceClassifier
 
-        if not args.photo.is_file():
-            raise ServingError(f"{args.photo}: no such file")
+        require_file(args.photo, PHOTO)
         result = EmbeddingFaceClassifier.load(args.model).predict(args.photo)
     elif args.model is not None:
         from dlpipe.serving.face import predict_face
@@ -75,8 +76,7 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
         from dlpipe.paths import project_root
         from dlpipe.serving.registry import load_face_classifier
 
-        if not args.photo.is_file():  # before loading the model: that takes seconds
-            raise ServingError(f"{args.photo}: no such file")
+        require_file(args.photo, PHOTO)  # before loading the model: that takes seconds
         result = load_face_classifier(project_root(), args.version).predict(args.photo)
     if not result.found:
         advice = "; try a frontal, well-lit photo" if result.readable else ""
@@ -121,8 +121,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     from dlpipe.paths import project_root
-    from dlpipe.serving.forecast import next_day_forecast
+    from dlpipe.serving.forecast import next_day_forecast, read_prices
 
+    if args.csv is not None:
+        read_prices(args.csv, project_root())  # a bad file is reported before the model loads
     model = None
     if args.model is None:
         from dlpipe.serving.registry import load_stock_model
@@ -188,6 +190,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from dlpipe.crawling.run import crawl_with_params
 
     level = {0: "WARNING", 1: "INFO"}.get(args.verbose, "DEBUG")
+    if args.params is not None:
+        require_file(args.params, "the path of a params file (params.yaml)")
     try:
         result = crawl_with_params(args.out_dir, params_path=args.params, log_level=level)
     except ConfigError as exc:
@@ -459,6 +463,11 @@ def _params_usage(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
+def _one_line(exc: Exception) -> str:
+    """The message on one line: a library's multi-line text (torch's) must not read as two."""
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
 def configure_logging(verbose: int) -> None:
     """Warnings only by default; -v: progress (dlpipe's and the libraries'); -vv: debug."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
@@ -484,8 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.handler(args)
         sys.stdout.flush()
         return code
-    except ServingError as exc:
-        print(f"error: {redact.redact(str(exc))}", file=sys.stderr)
+    except (ServingError, InputError) as exc:
+        print(f"error: {redact.redact(_one_line(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`dlpipe stages | head`): nothing to report. Point stdout at

@@ -26,6 +26,7 @@ from dlpipe import paths, redact
 from dlpipe.atomic import make_readable, write_json
 from dlpipe.config import Params, as_plain, load_params
 from dlpipe.distributed import global_rank, leave_process_group
+from dlpipe.errors import InputError
 from dlpipe.tracking import NullRunLogger, RunLogger, start_run
 
 log = logging.getLogger("dlpipe.stage")
@@ -152,6 +153,11 @@ def run_stage(spec: StageSpec, body: Callable[[Stage], None]) -> None:
             log.warning("%s: skipped: %s", spec.name, skip.reason)
             if stage.run is not None:
                 stage.run.set_tags({"dlpipe.skipped": skip.reason})
+        except InputError as exc:
+            # Bad input: the message names the file, the row and the fix; no traceback buries it.
+            # The MLflow run ends FAILED and no output is committed, as for any failure.
+            log.error("%s: %s", spec.name, exc)
+            raise SystemExit(1) from None
         if rank != 0:
             _discard(stage.staged)  # a DDP worker's outputs duplicate rank zero's
         leave_process_group()  # under DDP: every rank is done (no-op otherwise)

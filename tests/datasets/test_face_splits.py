@@ -78,10 +78,10 @@ def test_file_split_val_becomes_test_and_val_comes_from_train() -> None:
 
 def test_read_splits_file_errors_name_file_and_row(tmp_path: Path) -> None:
     path = tmp_path / "splits.csv"
-    with pytest.raises(DatasetError, match="not found"):
+    with pytest.raises(DatasetError, match="does not exist"):
         read_splits_file(path)
     path.write_text("file,person,split\na/1.jpg,a,train\n,a,val\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match="row 3"):
+    with pytest.raises(DatasetError, match="line 3"):
         read_splits_file(path)
     path.write_text("name,split\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="file and split"):
@@ -107,5 +107,5 @@ def test_plan_rows_and_summary_agree(tmp_path: Path) -> None:
     summary = split_summary(items, plan, cfg.source)
     assert summary["totals"] == {"train": 9, "val": 3, "test": 3}
     file_cfg = FaceSplitConfig("file", 0.2, 0.0, "")
-    with pytest.raises(DatasetError, match="not found"):
+    with pytest.raises(DatasetError, match="does not exist"):
         plan_splits(items, file_cfg, 3, tmp_path / "unused.csv")

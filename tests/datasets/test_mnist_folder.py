@@ -73,7 +73,7 @@ def test_missing_folder_file_and_path_are_named(
     folder = three_class_files["train_images"].parent
     cfg = _config(tmp_path, folder, three_class_files)
     three_class_files["train_labels"].unlink()
-    with pytest.raises(DatasetError, match=r"train_labels.gz does not exist.*files\.train_labels"):
+    with pytest.raises(DatasetError, match=r"train_labels.gz: does not exist.*files\.train_labels"):
         fetch(cfg, tmp_path)
     nowhere = _config(tmp_path, tmp_path / "nowhere", {})
     with pytest.raises(DatasetError, match=r"nowhere is not a folder.*mnist\.folder\.path"):

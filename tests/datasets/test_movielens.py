@@ -212,7 +212,7 @@ def test_path_route_detects_the_format(tmp_path: Path) -> None:
 
 
 def test_path_route_errors(tmp_path: Path) -> None:
-    with pytest.raises(MovieLensError, match="is not a folder"):
+    with pytest.raises(MovieLensError, match="absent: does not exist"):
         load_from_path(tmp_path / "absent")
     (tmp_path / "u.data").write_bytes(U_DATA)
     with pytest.raises(MovieLensError, match="holds no MovieLens files"):

@@ -95,7 +95,8 @@ def test_u_item_as_utf8_is_read_as_utf8() -> None:
 
 def test_latin1_byte_that_ends_lines_elsewhere_stays_in_the_title() -> None:
     data = "7|Caf\x85 (1990)|x\n8|Next (1991)|y\n".encode("latin-1")
-    assert parse_u_item(data, "u.item").to_dict() == {7: "Caf\x85 (1990)", 8: "Next (1991)"}
+    titles = parse_u_item(data, "u.item", encoding="latin-1")
+    assert titles.to_dict() == {7: "Caf\x85 (1990)", 8: "Next (1991)"}
 
 
 def test_dat_formats_with_double_colons_and_colons_in_titles() -> None:
@@ -136,7 +137,7 @@ def test_crlf_and_blank_lines_keep_true_line_numbers() -> None:
         (b"1\t2\t3\t4.5\n", "u.data, line 1: timestamp '4.5' is not an integer"),
         (b"1\t2\t3\t4\n1\t2\t3\n", "u.data, line 2: '1\\t2\\t3' does not have 4 fields"),
         (b"1\t2\t3\t4\t5\n", "u.data, line 1: '1\\t2\\t3\\t4\\t5' does not have 4 fields"),
-        (b"1\t2\t3\t4\n\xe9\t2\t3\t4\n", "u.data, line 2: byte b'\\xe9' is not utf-8"),
+        (b"1\t2\t3\t4\n\xe9\t2\t3\t4\n", "u.data, line 2: byte b'\\xe9' is not valid utf-8"),
         (b"\n \n", "u.data is empty"),
     ],
 )

@@ -160,7 +160,7 @@ def test_an_unset_path_names_the_parameter(tmp_path: Path) -> None:
 
 def test_a_missing_file(tmp_path: Path) -> None:
     message = load_error(csv_config("data/nowhere.csv"), tmp_path)
-    assert f"{tmp_path / 'data' / 'nowhere.csv'}: file not found" in message
+    assert f"{tmp_path / 'data' / 'nowhere.csv'}: does not exist" in message
 
 
 def test_a_directory(tmp_path: Path) -> None:
@@ -187,14 +187,14 @@ def test_an_unreadable_csv_says_the_line(tmp_path: Path) -> None:
     path = tmp_path / "churn.csv"
     path.write_text("Age,Exited\n40,1\n30,0\n50,1,extra\n", encoding="utf-8")
     message = load_error(csv_config(path, drop=(), categorical=()), tmp_path)
-    assert message.startswith(f"{path}: ") and "at line 4" in message
+    assert message.startswith(f"{path}, line 4: ") and "as many fields" in message
 
 
 def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "churn.csv"
     path.write_bytes("Age,City,Exited\n40,Zürich,1\n".encode("latin-1"))
     message = load_error(csv_config(path, drop=(), categorical=("City",)), tmp_path)
-    assert message.startswith(f"{path}: not UTF-8")
+    assert message.startswith(f"{path}, line 2: not UTF-8")
 
 
 def test_a_missing_target_column_lists_the_columns(tmp_path: Path) -> None:
@@ -271,7 +271,7 @@ def test_duplicate_column_names(tmp_path: Path) -> None:
     path = tmp_path / "churn.csv"
     path.write_text("Age,Age,Exited\n40,41,1\n30,31,0\n", encoding="utf-8")
     message = load_error(csv_config(path, drop=(), categorical=()), tmp_path)
-    assert message.startswith(f"{path}: the header names column(s) ['Age'] more than once")
+    assert message.startswith(f"{path}, line 1: the header names column(s) ['Age'] more than once")
 
 
 def test_no_feature_columns_left(tmp_path: Path) -> None:

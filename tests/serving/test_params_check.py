@@ -51,10 +51,12 @@ def test_every_error_is_listed_with_its_dotted_key(tmp_path, monkeypatch, capsys
 
 def test_a_missing_file_is_exit_2(tmp_path, capsys) -> None:
     missing = tmp_path / "nope.yaml"
-    with pytest.raises(ServingError, match=r"nope\.yaml: no such params file"):
+    with pytest.raises(
+        ServingError, match=r"nope\.yaml: no such file; give the path of a params file"
+    ):
         check_params(missing)
     assert cli.main(["params", "check", str(missing)]) == 2
-    assert capsys.readouterr().err.startswith(f"error: {missing}: no such params file")
+    assert capsys.readouterr().err.startswith(f"error: {missing}: no such file; give")
 
 
 def test_show_prints_the_resolved_params(tmp_path, capsys) -> None:

@@ -79,7 +79,9 @@ def test_missing_things_are_exit_2_and_named(model: Path, tmp_path: Path, capsys
     with pytest.raises(ServingError, match=r"no face model yet \(models/face_cnn/model\.pt\)"):
         predict_face(photo, root=tmp_path)
     assert cli.main(["predict-face", str(tmp_path / "nope.png"), "--model", str(model)]) == 2
-    assert capsys.readouterr().err == f"error: {tmp_path / 'nope.png'}: no such file\n"
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'nope.png'}: no such file; give an image file (JPEG, PNG, ...)\n"
+    )
     foreign = tmp_path / "foreign.pt"
     foreign.write_text("not a model", encoding="utf-8")
     assert cli.main(["predict-face", str(photo), "--model", str(foreign)]) == 2

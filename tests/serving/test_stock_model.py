@@ -149,9 +149,13 @@ def test_missing_model_or_prices_say_what_to_run(tmp_path: Path, capsys) -> None
     (tmp_path / "reports/stocks/data.json").write_text('{"series": "sp500"}', encoding="utf-8")
     assert next_day_forecast(root=tmp_path).series == "sp500"
     code = cli.main(["forecast", "--model", str(tmp_path / "nope.pt")])
-    assert code == 2 and capsys.readouterr().err == f"error: {tmp_path / 'nope.pt'}: no such file\n"
+    assert code == 2 and capsys.readouterr().err.startswith(
+        f"error: {tmp_path / 'nope.pt'}: no such file; give the stock model"
+    )
     code = cli.main(["forecast", "--model", str(model), "--csv", "nope.csv"])
-    assert code == 2 and capsys.readouterr().err == "error: nope.csv: no such file\n"
+    assert code == 2 and capsys.readouterr().err == (
+        "error: nope.csv: no such file; give the price file\n"
+    )
 
 
 def test_a_foreign_or_broken_file_is_no_stock_model(tmp_path: Path) -> None:

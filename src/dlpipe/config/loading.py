@@ -89,10 +89,40 @@ def write_params_schema(path: Path | None = None) -> Path:
 
 
 class ParamsLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, plus YAML 1.2's exponent floats without a dot (`1e-07`).
+    """PyYAML's safe loader, plus YAML 1.2's exponent floats without a dot (`1e-07`), and
+    refusing a key written twice in one mapping.
 
     DVC writes `-S eps=1e-7` back into params.yaml as `1e-07`, which YAML 1.1 reads as a string.
+    PyYAML keeps the last of two equal keys without a word, so an edit lower in the file would
+    silently undo one above it. A key that overrides a merged anchor (`<<: *base`) is not a
+    repeat: that is what merge keys are for.
     """
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # The first call sees the mapping as written: flattening rewrites node.value in place,
+        # and an anchored mapping may be flattened again when another mapping merges it.
+        checked = self.__dict__.setdefault("_checked_mappings", set())
+        if id(node) not in checked:
+            checked.add(id(node))
+            _refuse_repeated_keys(node)
+        super().flatten_mapping(node)
+
+
+def _refuse_repeated_keys(node: yaml.MappingNode) -> None:
+    first: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key_node.start_mark.line + 1
+        if key_node.value in first:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {key_node.value!r} appears twice in one mapping (lines "
+                f"{first[key_node.value]} and {line}); delete one of them",
+                key_node.start_mark,
+            )
+        first[key_node.value] = line
 
 
 ParamsLoader.add_implicit_resolver(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
@@ -112,6 +113,15 @@ class StockCsvSource(Section):
     ticker: NonEmptyStr | None
 
 
+class StockLargeMove(Section):
+    """A one-day move of more than `threshold` (0.4 = 40%) in a price column is flagged with its
+    date: most often an unadjusted split. `warn` logs it and lists it in the stage's report;
+    `error` stops the fetch."""
+
+    threshold: Positive
+    action: Literal["warn", "error"]
+
+
 class StocksConfig(Section):
     source: Literal["pypi", "csv"]
     series: NonEmptyStr  # a key of `pypi`; the fetch stage checks it, only it needs the series
@@ -119,6 +129,7 @@ class StocksConfig(Section):
     cache_dir: NonEmptyStr
     pypi: ReadOnlyMap[NonEmptyStr, StockWheelSeries]
     csv: StockCsvSource
+    large_move: StockLargeMove
 
 
 # --- MovieLens --------------------------------------------------------------------------------
@@ -138,10 +149,22 @@ class MovielensUrl(Section):
     timeout_s: Positive
 
 
+def _known_encoding(name: str) -> str:
+    if name != "auto":
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise ValueError(
+                f"{name!r} is not an encoding Python knows (utf-8, latin-1, cp1252, auto)"
+            ) from None
+    return name
+
+
 class MovielensConfig(Section):
     source: Literal["pypi", "url", "path"]
     cache_dir: NonEmptyStr
     duplicates: Literal["latest", "error"]
+    encoding: Annotated[NonEmptyStr, AfterValidator(_known_encoding)]  # of a titles file
     pypi: MovielensWheel
     url: MovielensUrl
     path: Str  # "" until set; the fetch stage says so when `source: path` needs it

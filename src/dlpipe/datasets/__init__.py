@@ -4,6 +4,8 @@
 print its message (which always names the file and the fix) instead of a traceback.
 """
 
+from dlpipe.errors import InputError
 
-class DatasetError(Exception):
+
+class DatasetError(InputError):
     """A data file is missing, corrupt or not what the pinned source promised."""

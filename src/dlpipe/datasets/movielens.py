@@ -30,6 +30,7 @@ from dlpipe.atomic import write_text
 from dlpipe.datasets.files import read_bytes
 from dlpipe.datasets.http_fetch import DEFAULT_TIMEOUT_S, download_file
 from dlpipe.datasets.movielens_formats import (
+    AUTO_ENCODING,
     COLUMNS,
     DEFAULT_RATING_RANGE,
     MovieLensError,
@@ -138,6 +139,7 @@ def load_from_url(
     *,
     rating_range: RatingRange = DEFAULT_RATING_RANGE,
     duplicates: DuplicateRule = "latest",
+    encoding: str = AUTO_ENCODING,
 ) -> Ratings:
     """Ratings from an official GroupLens zip (ml-100k or ml-1m, told apart by its members).
 
@@ -158,7 +160,9 @@ def load_from_url(
     try:
         with zipfile.ZipFile(archive) as opened:
             names = [n for n in opened.namelist() if not n.endswith("/")]
-            return _load_members(names, opened.read, str(archive), rating_range, duplicates)
+            return _load_members(
+                names, opened.read, str(archive), rating_range, duplicates, encoding
+            )
     except (zipfile.BadZipFile, EOFError, zlib.error) as err:
         raise MovieLensError(
             f"{archive} is not a readable zip: {err}. To fix: delete it, check the URL and the "
@@ -171,13 +175,23 @@ def load_from_path(
     *,
     rating_range: RatingRange = DEFAULT_RATING_RANGE,
     duplicates: DuplicateRule = "latest",
+    encoding: str = AUTO_ENCODING,
 ) -> Ratings:
-    """Ratings from a folder (searched recursively) holding u.data + u.item or the .dat pair."""
+    """Ratings from a folder (searched recursively) holding u.data + u.item or the .dat pair;
+    `encoding` is the titles file's (`auto`: UTF-8, else Latin-1)."""
+    if not folder.exists():
+        raise MovieLensError(
+            f"{folder}: does not exist. To fix: set movielens.path in params.yaml to the folder "
+            "holding u.data + u.item or ratings.dat + movies.dat"
+        )
     if not folder.is_dir():
-        raise MovieLensError(f"{folder} is not a folder. To fix: check the path in params.yaml")
+        raise MovieLensError(
+            f"{folder} is not a folder. To fix: set movielens.path in params.yaml to the folder "
+            "that holds this file, not the file"
+        )
     names = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
     read = partial(_read_folder_file, folder)
-    return _load_members(names, read, str(folder), rating_range, duplicates)
+    return _load_members(names, read, str(folder), rating_range, duplicates, encoding)
 
 
 def save_ratings(ratings: Ratings, folder: Path) -> None:
@@ -213,7 +227,7 @@ class _Format:
     ratings_file: str
     titles_file: str
     parse_ratings: Callable[..., pd.DataFrame]
-    parse_titles: Callable[[bytes, str], pd.Series]
+    parse_titles: Callable[..., pd.Series]  # (bytes, source, *, encoding)
 
 
 _FORMATS = (
@@ -228,6 +242,7 @@ def _load_members(
     where: str,
     rating_range: RatingRange,
     duplicates: DuplicateRule,
+    encoding: str = AUTO_ENCODING,
 ) -> Ratings:
     """Find the one official ratings/titles pair among `names` (same folder) and load it."""
     found = []
@@ -248,7 +263,7 @@ def _load_members(
     fmt, ratings_name, titles_name = found[0]
     ratings_source, titles_source = f"{where}/{ratings_name}", f"{where}/{titles_name}"
     ratings = fmt.parse_ratings(read(ratings_name), ratings_source, rating_range=rating_range)
-    titles = fmt.parse_titles(read(titles_name), titles_source)
+    titles = fmt.parse_titles(read(titles_name), titles_source, encoding=encoding)
     return combine(
         ratings,
         titles,

@@ -28,6 +28,12 @@ DEFAULT_RATING_RANGE: RatingRange = (1.0, 5.0)
 COLUMNS = ("user", "item", "rating", "timestamp")
 
 _OFFICIAL_ENCODINGS = ("utf-8-sig", "latin-1")
+AUTO_ENCODING = "auto"
+"""Titles in UTF-8 when the file is valid UTF-8, else Latin-1 (GroupLens' own encoding)."""
+_SET_ENCODING = (
+    "set movielens.encoding in params.yaml to the file's encoding (utf-8, latin-1, cp1252, ...)"
+)
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
 _ID = r"\d{1,18}"
 _LINE_SHOWN = 200
 _FIX_LINE = "correct or delete that line in the file"
@@ -78,9 +84,9 @@ def parse_u_data(
     return ratings_from_cells(_split(lines, "\t", 4, source, layout, COLUMNS), source, rating_range)
 
 
-def parse_u_item(data: bytes, source: str) -> pd.Series:
+def parse_u_item(data: bytes, source: str, *, encoding: str = AUTO_ENCODING) -> pd.Series:
     """Titles from GroupLens `u.item`: pipe-separated, id in field 1, title in field 2."""
-    lines = _lines(_decode(data, source, _OFFICIAL_ENCODINGS), source)
+    lines = _lines(decode_titles(data, source, encoding), source)
     table = lines.str.split("|", n=2, expand=True, regex=False).reindex(columns=[0, 1, 2])
     _require_fields(lines, table[1].isna(), source, "at least 2 fields: id|title|...")
     return titles_from_cells(table[0], table[1].str.strip(), source)
@@ -95,9 +101,9 @@ def parse_dat_ratings(
     return ratings_from_cells(_split(lines, "::", 4, source, layout, COLUMNS), source, rating_range)
 
 
-def parse_dat_movies(data: bytes, source: str) -> pd.Series:
+def parse_dat_movies(data: bytes, source: str, *, encoding: str = AUTO_ENCODING) -> pd.Series:
     """Titles from GroupLens `movies.dat`: `id::title::genres`; a title may contain ':'."""
-    lines = _lines(_decode(data, source, _OFFICIAL_ENCODINGS), source)
+    lines = _lines(decode_titles(data, source, encoding), source)
     table = lines.str.extract(r"^([^:]*)::(.*)::([^:]*)$")
     _require_fields(lines, table[0].isna(), source, "3 fields: id::title::genres")
     return titles_from_cells(table[0], table[1].str.strip(), source)
@@ -140,18 +146,57 @@ def titles_from_cells(ids: pd.Series, titles: pd.Series, source: str) -> pd.Seri
     return pd.Series(titles.to_numpy(), index=index, name="title", dtype=str).sort_index()
 
 
-def _decode(data: bytes, source: str, encodings: tuple[str, ...]) -> str:
-    """Text in the first encoding that fits; the error names the line of the offending byte."""
+def decode_titles(data: bytes, source: str, encoding: str = AUTO_ENCODING) -> str:
+    """Text of a titles file in `encoding`, or with `auto` in UTF-8 else Latin-1.
+
+    Latin-1 maps every byte to some character, so a file in another encoding would decode
+    "successfully" into wrong titles. Bytes 0x80-0x9f are control characters in Latin-1 that no
+    title holds, but they are the curly quotes, dashes and accented letters of Windows-1252
+    (and they appear in UTF-8 mis-saved files): under `auto` they are refused, naming the line.
+    """
+    if encoding != AUTO_ENCODING:
+        return _decode(data, source, (encoding,), _SET_ENCODING)
+    text = _decode(data, source, _OFFICIAL_ENCODINGS, _SET_ENCODING)
+    control = _C1_CONTROLS.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise MovieLensError(
+            f"{source}, line {line}: character {control.group()!r} is a control code in "
+            "Latin-1, so the file is in another encoding (Windows files: cp1252). To fix: "
+            f"{_SET_ENCODING}"
+        )
+    return text
+
+
+def _decode(data: bytes, source: str, encodings: tuple[str, ...], fix: str = "") -> str:
+    """Text in the first encoding that fits; the error names the line of the offending byte.
+
+    NUL characters are refused too: UTF-16 text decodes as "valid" UTF-8 full of them.
+    """
     for encoding in encodings:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
+            break
         except UnicodeDecodeError as err:
             failure = err
-    line = data.count(b"\n", 0, failure.start) + 1
-    raise MovieLensError(
-        f"{source}, line {line}: byte {data[failure.start : failure.start + 1]!r} is not "
-        f"{failure.encoding}. To fix: save the file as {failure.encoding}"
-    )
+        except LookupError as err:
+            raise MovieLensError(
+                f"{source}: {encoding!r} is not an encoding Python knows. To fix: {_SET_ENCODING}"
+            ) from err
+    else:
+        line = data.count(b"\n", 0, failure.start) + 1
+        raise MovieLensError(
+            f"{source}, line {line}: byte {data[failure.start : failure.start + 1]!r} is not "
+            f"valid {failure.encoding}. To fix: {fix or f'save the file as {failure.encoding}'}"
+        )
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise MovieLensError(
+            f"{source}, line {line}: NUL characters, so the file is not {encoding} text (UTF-16?). "
+            f"To fix: save it as UTF-8{', or ' + fix if fix else ''}"
+        )
+    return text
 
 
 def _lines(text: str, source: str) -> pd.Series:

@@ -139,6 +139,51 @@ def load_from_csv(
     )
 
 
+@dataclass(frozen=True)
+class LargeMove:
+    """A one-day move in one price column: `change` is value / previous - 1 (-0.5 = halved)."""
+
+    column: str
+    day: str  # YYYY-MM-DD of the row that moved
+    previous: float
+    value: float
+    change: float
+
+    def describe(self, source: str) -> str:
+        return (
+            f"{source}, row dated {self.day}: {self.column} moved {self.change:+.0%} in one day "
+            f"({self.previous:g} -> {self.value:g}), an unadjusted split? To fix: use "
+            "split-adjusted prices (or drop that column from the features)"
+        )
+
+
+def large_moves(frame: pd.DataFrame, threshold: float) -> list[LargeMove]:
+    """Every day on which a price column moved by more than `threshold` (0.4 = 40%) from the
+    day before, in date order.
+
+    Index moves never come near 40% (the S&P 500's worst day since 1950 was -20.5%); a stock
+    price that halves or doubles overnight is nearly always a split the file was not adjusted
+    for, as in the Close column of the course's Google CSV (2:1 on 2014-03-27). Models trained
+    across it learn a crash that never happened.
+    """
+    moves = []
+    for column in PRICE_COLUMNS:
+        prices = frame[column]
+        change = prices / prices.shift() - 1.0
+        for day in change.index[change.abs() > threshold]:
+            position = prices.index.get_loc(day)
+            moves.append(
+                LargeMove(
+                    column=column,
+                    day=f"{day:%Y-%m-%d}",
+                    previous=float(prices.iloc[position - 1]),
+                    value=float(prices.iloc[position]),
+                    change=float(change.iloc[position]),
+                )
+            )
+    return sorted(moves, key=lambda move: (move.day, PRICE_COLUMNS.index(move.column)))
+
+
 def save_prices(series: PriceSeries, path: Path) -> None:
     """Validate, then write `date,open,high,low,close,volume` atomically (exact float text)."""
     validate_prices(series)

@@ -12,11 +12,8 @@ or turns a text column into garbage would make every score in the report meaning
 
 from __future__ import annotations
 
-import csv
 import importlib.resources
 import logging
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ from sklearn.datasets import load_breast_cancer
 from dlpipe.config.sections_classifiers import ClassifierDataConfig, TableCsvSource
 from dlpipe.datasets import DatasetError
 from dlpipe.datasets.checksums import ChecksumError, verify_sha256
+from dlpipe.datasets.files import read_csv_frame
 from dlpipe.paths import data_path
 
 logger = logging.getLogger(__name__)
@@ -123,7 +121,7 @@ def load_breast_cancer_table(sha256: str) -> Table:
 def load_csv_table(cfg: TableCsvSource, root: Path) -> Table:
     """The CSV `cfg.path`, checked column by column; see the module docstring."""
     path = _csv_file(cfg, root)
-    frame = _read_csv(path)
+    frame = _read_csv(path, cfg.path)
     where = str(path)
     _require_columns(frame, cfg, where)
     target, positive, negative = _binary_target(frame[cfg.target], cfg, where)
@@ -155,56 +153,16 @@ def _csv_file(cfg: TableCsvSource, root: Path) -> Path:
             f"{_PARAM}.path is not set: set it in params.yaml to your CSV file, "
             "or set classifier_data.source to breast_cancer"
         )
-    path = data_path(root, cfg.path)
-    if not path.exists():
-        raise TableError(
-            f"{path}: file not found ({_PARAM}.path = {cfg.path!r}, relative paths start at the "
-            "repository root); put the file there or correct the path in params.yaml"
-        )
-    if path.is_dir():
-        raise TableError(
-            f"{path}: is a directory, not a CSV file; set {_PARAM}.path to the file inside it"
-        )
-    if path.stat().st_size == 0:
-        raise TableError(f"{path}: the file is empty (0 bytes); it needs a header and data rows")
-    return path
+    return data_path(root, cfg.path)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """The whole file; duplicate header names are refused (pandas would rename them `x.1`)."""
-    try:
-        frame = pd.read_csv(path)
-    except pd.errors.EmptyDataError as exc:
-        raise TableError(
-            f"{path}: no header and no rows (only blank lines); it needs a header and data rows"
-        ) from exc
-    except pd.errors.ParserError as exc:
-        line = re.search(r"\bline (\d+)", str(exc))
-        at = f"at line {line.group(1)} (1-based, the header is line 1)" if line else "near"
-        raise TableError(
-            f"{path}: not a readable CSV {at}: pandas says {str(exc).strip()!r}; check that row's "
-            "commas and quotes (every row needs as many fields as the header)"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise TableError(
-            f"{path}: not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV"
-        ) from exc
-    repeated = [name for name, n in Counter(_header(path)).items() if n > 1]
-    if repeated:
-        raise TableError(
-            f"{path}: the header names column(s) {repeated} more than once; rename or delete the "
-            "repeats so every column has its own name"
-        )
-    if frame.empty:
-        raise TableError(
-            f"{path}: the header is there but no data rows follow; the table needs rows"
-        )
-    return frame
-
-
-def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return next(csv.reader(handle), [])
+def _read_csv(path: Path, given: str) -> pd.DataFrame:
+    """The whole file, through the shared reader (truncated rows, repeated names refused)."""
+    fix = (
+        f"put the CSV file there or correct {_PARAM}.path (now {given!r}; relative paths start "
+        "at the repository root) in params.yaml; the file needs a header and data rows"
+    )
+    return read_csv_frame(path, fix, TableError)
 
 
 def _require_columns(frame: pd.DataFrame, cfg: TableCsvSource, where: str) -> None:

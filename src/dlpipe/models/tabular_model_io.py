@@ -61,15 +61,18 @@ class TabularModel:
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             raise TabularModelError(
                 f"the table lacks {len(missing)} of the model's {len(self.card.columns)} feature "
-                f"columns: {shown}{more} (its model.json lists them all)"
+                f"columns: {shown}{more}; give a table with all of them (model.json lists them)"
             )
         features = frame[list(self.card.columns)]
         numeric = [c for c in self.card.columns if c not in self.card.categorical]
         bad = [c for c in numeric if not pd.api.types.is_numeric_dtype(features[c])]
         if bad:
+            column = features[bad[0]]
+            wrong = (pd.to_numeric(column, errors="coerce").isna() & column.notna()).to_numpy()
+            row = int(wrong.argmax())
             raise TabularModelError(
-                f"column {bad[0]!r} must be numeric (e.g. {features[bad[0]].iloc[0]!r}), as in "
-                "the training table"
+                f"column {bad[0]!r} must be numeric, as in the training table (data row "
+                f"{row + 1} holds {column.iloc[row]!r}); correct that cell or leave it empty"
             )
         proba = self.pipeline.predict_proba(features)[:, list(self.pipeline.classes_).index(1)]
         labels = np.where(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dlpipe.datasets.files import read_csv_frame
 from dlpipe.models.tabular_model_io import TabularModel, TabularModelError, load_tabular_model
 from dlpipe.serving.errors import REPRO_ADVICE, ServingError
 
@@ -30,20 +31,9 @@ def load_model_folder(folder: Path) -> TabularModel:
 
 
 def read_rows(path: Path) -> pd.DataFrame:
-    """The CSV to score; a missing, empty or unreadable file is a ServingError naming it."""
-    if path.is_dir():
-        raise ServingError(f"{path}: is a directory; give a CSV file")
-    if not path.is_file():
-        raise ServingError(f"{path}: no such file")
-    try:
-        frame = pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        raise ServingError(f"{path}: empty file; give a CSV with a header and rows") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ServingError(f"{path}: not a readable CSV ({exc})") from None
-    if frame.empty:
-        raise ServingError(f"{path}: a header but no rows to score")
-    return frame
+    """The CSV to score; a missing, empty, truncated or unreadable file is a ServingError naming
+    the file and the line (the shared reader of every user CSV)."""
+    return read_csv_frame(path, "give a CSV file with a header and rows to score", ServingError)
 
 
 def classify_rows(model: TabularModel, path: Path) -> pd.DataFrame:

@@ -23,3 +23,16 @@ def shown(path: Path, root: Path | None) -> str:
         except ValueError:
             pass
     return str(path)
+
+
+def require_file(path: Path, what: str) -> Path:
+    """`path` when it is a file; else a ServingError that names it and says what to give.
+
+    A folder gets its own message: "no such file" for a path that exists would send the user
+    looking for a typo.
+    """
+    if path.is_dir():
+        raise ServingError(f"{path}: is a directory, not a file; give {what}")
+    if not path.is_file():
+        raise ServingError(f"{path}: no such file; give {what}")
+    return path

@@ -19,7 +19,7 @@ from dlpipe import paths
 from dlpipe.config import FaceExtractConfig
 from dlpipe.data.face_data import images_to_tensor
 from dlpipe.models.face_model_io import FaceModelError, load_face_model
-from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
+from dlpipe.serving.errors import REPRO_ADVICE, ServingError, require_file, shown
 from dlpipe.vision.detection import FaceDetector
 from dlpipe.vision.extraction import Photo, extract_one
 from dlpipe.vision.images import EXTENSIONS, ImageTooLargeError, read_header
@@ -70,8 +70,8 @@ def predict_face(
     """Detect, crop and classify the face in `photo` with the model at `model_path`
     (default: models/face_cnn/model.pt of the project at `root`, the working directory's)."""
     root = root or paths.project_root()
-    if model_path is not None and not model_path.is_file():
-        raise ServingError(f"{model_path}: no such file")
+    if model_path is not None:
+        require_file(model_path, "a face model file (e.g. models/face_cnn/model.pt)")
     model_path = model_path or default_model_path(root)
     if not model_path.is_file():
         raise ServingError(
@@ -112,8 +112,7 @@ class FaceClassifier:
 
     def predict(self, photo: Path) -> FacePrediction:
         """Detect, crop and classify the face in the image file `photo`."""
-        if not photo.is_file():
-            raise ServingError(f"{photo}: no such file")
+        require_file(photo, "an image file (JPEG, PNG, ...)")
         log.info("detecting a face with the model's extraction settings: %s", self.cfg)
         outcome = extract_one(Photo(photo, "", "photo"), self.cfg, self.detector)
         if outcome.crop is None:

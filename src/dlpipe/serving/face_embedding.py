@@ -24,7 +24,7 @@ from dlpipe.models.face_embedding_io import (
     StoredEmbeddingModel,
     load_face_embedding_model,
 )
-from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
+from dlpipe.serving.errors import REPRO_ADVICE, ServingError, require_file, shown
 from dlpipe.serving.face import FacePrediction, suffix_for
 from dlpipe.vision.detection import FaceDetector
 from dlpipe.vision.extraction import Photo, extract_one
@@ -89,8 +89,7 @@ class EmbeddingFaceClassifier:
     def predict(self, photo: Path) -> FacePrediction:
         """Detect, align, embed and classify the face in `photo`; `distance` and `threshold`
         say whether it is known (see FacePrediction.unknown)."""
-        if not photo.is_file():
-            raise ServingError(f"{photo}: no such file")
+        require_file(photo, "an image file (JPEG, PNG, ...)")
         outcome = extract_one(Photo(photo, "", "photo"), self.extract, self.detector)
         if outcome.crop is None or outcome.box is None:
             return FacePrediction(

@@ -20,7 +20,7 @@ from dlpipe import paths
 from dlpipe.datasets import DatasetError
 from dlpipe.datasets.stocks import load_prices
 from dlpipe.models.stock_model_io import StockModel, StockModelError, load_stock_model
-from dlpipe.serving.errors import REPRO_ADVICE, ServingError, shown
+from dlpipe.serving.errors import REPRO_ADVICE, ServingError, require_file, shown
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +61,9 @@ def next_day_forecast(
         model_path = _existing(
             model_path, default_model_path(root), "stock model", "train_stock_lstm", root
         )
+    prices_csv, frame = read_prices(prices_csv, root)  # a bad file is said before the model loads
+    if model is None:
         model = load_model_file(model_path)
-    prices_csv = _existing(
-        prices_csv, default_prices_path(root), "price file", "fetch_stock_prices", root
-    )
-    log.info("reading prices from %s", prices_csv)
-    try:
-        frame = load_prices(prices_csv).frame
-    except DatasetError as exc:
-        raise ServingError(str(exc)) from exc
     try:
         recent = recent_window(model, frame)
     except ValueError as exc:
@@ -93,6 +87,19 @@ def next_day_forecast(
         target=model.target,
         window=model.window,
     )
+
+
+def read_prices(prices_csv: Path | None, root: Path) -> tuple[Path, pd.DataFrame]:
+    """The price file (default: the project's) and its validated prices, as a ServingError
+    naming the file and the line when it is missing or bad."""
+    prices_csv = _existing(
+        prices_csv, default_prices_path(root), "price file", "fetch_stock_prices", root
+    )
+    log.info("reading prices from %s", prices_csv)
+    try:
+        return prices_csv, load_prices(prices_csv).frame
+    except DatasetError as exc:
+        raise ServingError(str(exc)) from exc
 
 
 def load_model_file(model_path: Path) -> StockModel:
@@ -130,11 +137,11 @@ def forecast_window(model: StockModel, recent: pd.DataFrame) -> tuple[float, flo
 
 def _existing(given: Path | None, default: Path, what: str, stage: str, root: Path) -> Path:
     """`given`, or the pipeline's `default`; a missing default means `stage` has not run."""
-    path = given or default
+    if given is not None:
+        return require_file(given, f"the {what}")
+    path = default
     if path.is_file():
         return path
-    if given is not None:
-        raise ServingError(f"{given}: no such file")
     raise ServingError(f"no {what} yet ({shown(path, root)}): {REPRO_ADVICE.format(stage=stage)}")
 
 

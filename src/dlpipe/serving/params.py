@@ -9,7 +9,9 @@ import yaml
 
 from dlpipe import paths
 from dlpipe.config import ConfigError, check_params_file, load_params
-from dlpipe.serving.errors import ServingError, shown
+from dlpipe.serving.errors import ServingError, require_file, shown
+
+PARAMS_FILE = "the path of a params file (params.yaml)"
 
 
 def default_params_path(root: Path | None = None) -> Path:
@@ -19,16 +21,14 @@ def default_params_path(root: Path | None = None) -> Path:
 def check_params(path: Path) -> list[str]:
     """Every problem of the params file at `path` as `PATH: dotted.key: message` lines (PATH
     relative to the working directory when it lies below it); [] when the file is valid."""
-    if not path.is_file():
-        raise ServingError(f"{path}: no such params file; give the path of a params.yaml")
+    require_file(path, PARAMS_FILE)
     return list(check_params_file(Path(shown(path, Path.cwd()))))
 
 
 def resolved_params(path: Path) -> str:
     """The params as the stages see them (anchors and merge keys resolved, defaults filled in),
     as YAML."""
-    if not path.is_file():
-        raise ServingError(f"{path}: no such params file; give the path of a params.yaml")
+    require_file(path, PARAMS_FILE)
     try:
         params = load_params(path)
     except ConfigError as exc:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from dlpipe.serving.errors import REPRO_ADVICE, ServingError
+from dlpipe.serving.errors import ServingError, require_file
 
 Kind = Literal["vae", "gan"]
 KINDS: tuple[Kind, ...] = ("vae", "gan")
@@ -45,9 +45,7 @@ def load_sampler(kind: Kind, checkpoint: Path) -> Sampler:
     """The module in `checkpoint` (train_vae's or train_gan's), ready to sample."""
     if kind not in KINDS:
         raise ServingError(f"unknown model {kind!r}: use one of {', '.join(KINDS)}")
-    if not checkpoint.is_file():
-        stage = f"train_{kind}"
-        raise ServingError(f"{checkpoint}: no such file; {REPRO_ADVICE.format(stage=stage)}")
+    require_file(checkpoint, f"a {kind} checkpoint (e.g. models/{kind}/best.ckpt)")
     if kind == "vae":
         from dlpipe.models.vae_module import VAEModule as module_class
     else:

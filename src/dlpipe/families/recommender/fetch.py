@@ -44,7 +44,12 @@ def fetch(cfg: MovielensConfig, root: Path) -> Ratings:
         )
     if cfg.source == "url":
         return load_from_url(
-            cache, cfg.url.url, cfg.url.sha256, cfg.url.timeout_s, duplicates=cfg.duplicates
+            cache,
+            cfg.url.url,
+            cfg.url.sha256,
+            cfg.url.timeout_s,
+            duplicates=cfg.duplicates,
+            encoding=cfg.encoding,
         )
     if not cfg.path:
         raise SystemExit(
@@ -52,5 +57,7 @@ def fetch(cfg: MovielensConfig, root: Path) -> Ratings:
         )
     folder = Path(cfg.path)
     return load_from_path(
-        folder if folder.is_absolute() else root / folder, duplicates=cfg.duplicates
+        folder if folder.is_absolute() else root / folder,
+        duplicates=cfg.duplicates,
+        encoding=cfg.encoding,
     )

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import asdict
 from pathlib import Path
 
 from dlpipe import paths
 from dlpipe.atomic import write_json
-from dlpipe.config import StocksConfig
-from dlpipe.datasets.stocks import PriceSeries, load_from_csv, load_from_wheel, save_prices
+from dlpipe.config import StockLargeMove, StocksConfig
+from dlpipe.datasets.stocks import (
+    LargeMove,
+    PriceSeries,
+    StockDataError,
+    large_moves,
+    load_from_csv,
+    load_from_wheel,
+    save_prices,
+)
 from dlpipe.stage import Stage
+
+log = logging.getLogger(__name__)
 
 
 def fetch_stock_prices(stage: Stage) -> None:
     """The configured series, validated, as data/raw/stock_prices.csv, with its summary."""
     cfg = stage.params.stocks
     series = fetch(cfg, stage.root)
+    moves = check_large_moves(series, cfg.large_move)
     save_prices(series, stage.out("data/raw/stock_prices.csv"))
     frame = series.frame
     write_json(
@@ -25,8 +38,23 @@ def fetch_stock_prices(stage: Stage) -> None:
             "first_day": frame.index[0].strftime("%Y-%m-%d"),
             "last_day": frame.index[-1].strftime("%Y-%m-%d"),
             **{key: value for key, value in series.report.items() if key != "ticker"},
+            "large_moves": [asdict(move) for move in moves],
         },
     )
+
+
+def check_large_moves(series: PriceSeries, cfg: StockLargeMove) -> list[LargeMove]:
+    """One-day moves over the threshold: each logged as a warning naming the file, column and
+    date, or, with `action: error`, the first one stops the stage."""
+    moves = large_moves(series.frame, cfg.threshold)
+    if moves and cfg.action == "error":
+        raise StockDataError(
+            f"{moves[0].describe(series.source)}; or set stocks.large_move.action to warn "
+            f"({len(moves)} such move(s) in all)"
+        )
+    for move in moves:
+        log.warning("%s", move.describe(series.source))
+    return moves
 
 
 def fetch(cfg: StocksConfig, root: Path) -> PriceSeries:
