@@ -79,6 +79,7 @@ class EpochHistory(pl.Callback):
     """Keeps each epoch's logged metrics (train and val), for curves written by the stage.
 
     Lightning runs the epoch-end validation before `on_train_epoch_end`, so both are present.
+    The values travel in checkpoints (`state_dict`): a resumed fit has the whole history.
     """
 
     def __init__(self, keys: tuple[str, ...] = ("train/loss", "train/acc", "val/loss", "val/acc")):
@@ -90,3 +91,11 @@ class EpochHistory(pl.Callback):
         for key in self.keys:
             value = metrics.get(key)
             self.history[key].append(float(value) if value is not None else math.nan)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in checkpoints, so a resumed fit returns every epoch's values, not only its own."""
+        return {"history": {key: list(values) for key, values in self.history.items()}}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        saved = state_dict["history"]
+        self.history = {key: list(saved.get(key, [])) for key in self.keys}

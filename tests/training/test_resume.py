@@ -1,0 +1,164 @@
+"""A stage killed during training resumes from its last epoch to the very same result.
+
+In process, with the real stage runner, Trainer and checkpoints: a small LSTM with dropout (the
+global generator) on shuffled batches (the loader's generator) is fitted once without
+interruption, and once with a crash in the middle of an epoch followed by a rerun of the stage.
+The rerun must log that it resumes, and end with bit-identical weights and history. The
+subprocess kills (SIGKILL, SIGINT, `dvc repro`) are in tests/test_kill_resume.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import pytest
+import torch
+
+from dlpipe.config import TrainingConfig
+from dlpipe.data.tensor_data import PairsDataModule, TensorPairs
+from dlpipe.models.components.lstm import LSTMRegressor
+from dlpipe.models.regression_module import RegressionModule
+from dlpipe.optim.factory import optimizer_factory
+from dlpipe.stage import Stage, StageSpec, run_stage
+from dlpipe.training.fit import fit
+from dlpipe.training.trial_hooks import trial_callbacks
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = StageSpec("fit_demo", "demo", ("seed",), ("models/demo/",), tracked=False)
+
+
+class Crash(RuntimeError):
+    """The simulated kill."""
+
+
+class CrashAt(pl.Callback):
+    """Raises in the middle of epoch `epoch` (0-based), after batch `batch`."""
+
+    def __init__(self, epoch: int, batch: int) -> None:
+        self.epoch, self.batch = epoch, batch
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if trainer.current_epoch == self.epoch and args[-1] == self.batch:
+            raise Crash(f"killed in epoch {self.epoch}, batch {self.batch}")
+
+
+def _project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root.mkdir()
+    (root / "dvc.yaml").write_text("stages: {}\n", encoding="utf-8")
+    (root / "params.yaml").write_text((REPO / "params.yaml").read_text("utf-8"), "utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def _data(noise_only: bool) -> PairsDataModule:
+    """256 training and 64 validation windows; targets follow the inputs unless `noise_only`."""
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(320, 5, 2, generator=gen)
+    y = torch.randn(320, generator=gen) if noise_only else x[:, -1, 0] + 0.1 * x[:, 0, 1]
+    return PairsDataModule(TensorPairs(x[:256], y[:256]), TensorPairs(x[256:], y[256:]), 32, 7)
+
+
+Result = dict[str, Any]
+
+
+def _body(
+    training: TrainingConfig, results: list[Result], *, patience: int | None, max_epochs: int
+) -> Callable[[Stage], None]:
+    def body(stage: Stage) -> None:
+        seed = stage.params.seed
+        torch.manual_seed(seed)
+        network = LSTMRegressor(2, 8, 1, 0.3, head_sizes=(8,))  # dropout before the dense layer
+        module = RegressionModule(network, optimizer_factory("adam", {"lr": 0.01}))
+        fitted = fit(
+            module,
+            _data(noise_only=patience is not None),
+            training,
+            seed=seed,
+            max_epochs=max_epochs,
+            checkpoint_dir=stage.out("models/demo") / "ckpt",
+            patience=patience,
+            history_keys=("train/loss", "val/loss"),
+            label="demo LSTM",
+        )
+        results.append(
+            {
+                "history": fitted.history,
+                "weights": {k: v.clone() for k, v in module.state_dict().items()},
+                # What an unseeded draw after the fit gives: the generators' state carries on.
+                "next_draw": torch.rand(3),
+            }
+        )
+
+    return body
+
+
+def _assert_identical(first: Result, second: Result) -> None:
+    assert first["history"] == second["history"]
+    assert first["weights"].keys() == second["weights"].keys()
+    for name, value in first["weights"].items():
+        assert torch.equal(value, second["weights"][name]), name
+    assert torch.equal(first["next_draw"], second["next_draw"])
+
+
+def test_a_fit_killed_mid_epoch_resumes_to_the_same_weights_and_history(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cpu_training: TrainingConfig,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    plain: list[Result] = []
+    _project(tmp_path / "plain", monkeypatch)
+    run_stage(SPEC, _body(cpu_training, plain, patience=None, max_epochs=4))
+
+    root = _project(tmp_path / "killed", monkeypatch)
+    resumed: list[Result] = []
+    with trial_callbacks(CrashAt(epoch=2, batch=3)), pytest.raises(Crash):
+        run_stage(SPEC, _body(cpu_training, resumed, patience=None, max_epochs=4))
+    assert not (root / "models/demo").exists()  # the killed run committed nothing
+    kept = list((root / ".dlpipe/checkpoints/fit_demo").rglob("*.ckpt"))
+    assert sorted(p.name for p in kept) == ["best.ckpt", "last.ckpt"]
+
+    caplog.set_level(logging.INFO, logger="dlpipe.training")
+    run_stage(SPEC, _body(cpu_training, resumed, patience=None, max_epochs=4))
+    assert "resuming demo LSTM from epoch 3 (checkpoint " in caplog.text
+    assert len(resumed[0]["history"]["val/loss"]) == 4
+    _assert_identical(plain[0], resumed[0])
+    # Committed: the checkpoints are in the output, the resume folder is gone.
+    assert sorted(p.name for p in (root / "models/demo/ckpt").iterdir()) == [
+        "best.ckpt",
+        "last.ckpt",
+    ]
+    assert not (root / ".dlpipe/checkpoints/fit_demo").exists()
+
+
+def test_a_fit_killed_after_early_stopping_resumes_to_the_same_result(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cpu_training: TrainingConfig,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Killed after the fit: the rerun resumes from the last checkpointed epoch with early
+    stopping's state (its best score and patience), and stops where the first run stopped."""
+    plain: list[Result] = []
+    _project(tmp_path / "plain", monkeypatch)
+    run_stage(SPEC, _body(cpu_training, plain, patience=1, max_epochs=30))
+    epochs = len(plain[0]["history"]["val/loss"])
+    assert epochs < 29, "the noise targets were meant to stop training early"
+
+    _project(tmp_path / "killed", monkeypatch)
+    resumed: list[Result] = []
+
+    def killed_after_the_fit(stage: Stage) -> None:
+        _body(cpu_training, resumed, patience=1, max_epochs=30)(stage)
+        raise Crash("killed after the fit")
+
+    with pytest.raises(Crash):
+        run_stage(SPEC, killed_after_the_fit)
+    caplog.set_level(logging.INFO, logger="dlpipe.training")
+    run_stage(SPEC, _body(cpu_training, resumed, patience=1, max_epochs=30))
+    assert f"resuming demo LSTM from epoch {epochs + 1} (checkpoint " in caplog.text
+    _assert_identical(plain[0], resumed[1])
