@@ -11,9 +11,10 @@ requirements, so MLflow never runs its slow requirement inference. Registered mo
 `dlpipe-<family>`; `load_registered_model` reads them back.
 
 A run records the process that opened it (tags `dlpipe.host`, `dlpipe.pid`,
-`dlpipe.process_start`). It ends KILLED when the block is interrupted (Ctrl+C, SIGINT) and FAILED
-when it raises; a SIGKILL ends nothing, so a stage's next top-level run closes (KILLED, with tag
-`dlpipe.closed_stale`) the RUNNING runs of that stage whose process is gone, and their children.
+`dlpipe.process_start`). It ends KILLED when the block is interrupted (Ctrl+C, SIGINT; SIGTERM
+inside Lightning's fit) and FAILED when it raises. A SIGKILL ends nothing, so a stage's next
+top-level run closes (KILLED, tag `dlpipe.closed_stale`) the RUNNING runs of that stage whose
+process is gone, and their children.
 """
 
 from __future__ import annotations
@@ -501,10 +502,15 @@ def start_run(
 
 def interrupted(exc: BaseException) -> bool:
     """Ctrl+C (SIGINT): a KeyboardInterrupt, or the SystemExit that Lightning raises after one
-    (its graceful shutdown inside `trainer.fit` ends with `sys.exit(1)`)."""
+    (its graceful shutdown inside `trainer.fit` ends with `sys.exit(1)`); SIGTERM during
+    `trainer.fit`: Lightning's SIGTERMException (a SystemExit; told by name, so that this module
+    needs no Lightning)."""
     if isinstance(exc, KeyboardInterrupt):
         return True
-    return isinstance(exc, SystemExit) and isinstance(exc.__context__, KeyboardInterrupt)
+    if not isinstance(exc, SystemExit):
+        return False
+    sigterm = any(cls.__name__ == "SIGTERMException" for cls in type(exc).__mro__)
+    return sigterm or isinstance(exc.__context__, KeyboardInterrupt)
 
 
 def close_stale_runs(client: MlflowClient, experiment_id: str, stage: str) -> list[str]:
