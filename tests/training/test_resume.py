@@ -66,12 +66,17 @@ Result = dict[str, Any]
 
 
 def _body(
-    training: TrainingConfig, results: list[Result], *, patience: int | None, max_epochs: int
+    training: TrainingConfig,
+    results: list[Result],
+    *,
+    patience: int | None,
+    max_epochs: int,
+    hidden: int = 8,
 ) -> Callable[[Stage], None]:
     def body(stage: Stage) -> None:
         seed = stage.params.seed
         torch.manual_seed(seed)
-        network = LSTMRegressor(2, 8, 1, 0.3, head_sizes=(8,))  # dropout before the dense layer
+        network = LSTMRegressor(2, hidden, 1, 0.3, head_sizes=(8,))  # dropout before the head
         module = RegressionModule(network, optimizer_factory("adam", {"lr": 0.01}))
         fitted = fit(
             module,
@@ -123,6 +128,7 @@ def test_a_fit_killed_mid_epoch_resumes_to_the_same_weights_and_history(
     assert sorted(p.name for p in kept) == ["best.ckpt", "last.ckpt"]
 
     caplog.set_level(logging.INFO, logger="dlpipe.training")
+    caplog.clear()  # only the rerun's lines
     run_stage(SPEC, _body(cpu_training, resumed, patience=None, max_epochs=4))
     assert "resuming demo LSTM from epoch 3 (checkpoint " in caplog.text
     assert len(resumed[0]["history"]["val/loss"]) == 4
@@ -135,30 +141,66 @@ def test_a_fit_killed_mid_epoch_resumes_to_the_same_weights_and_history(
     assert not (root / ".dlpipe/checkpoints/fit_demo").exists()
 
 
-def test_a_fit_killed_after_early_stopping_resumes_to_the_same_result(
+@pytest.mark.parametrize(
+    ("patience", "max_epochs"),
+    [(1, 30), (None, 3)],
+    ids=["stopped early", "all epochs done"],
+)
+def test_a_fit_killed_after_it_ended_resumes_to_the_same_result(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     cpu_training: TrainingConfig,
     caplog: pytest.LogCaptureFixture,
+    patience: int | None,
+    max_epochs: int,
 ) -> None:
-    """Killed after the fit: the rerun resumes from the last checkpointed epoch with early
-    stopping's state (its best score and patience), and stops where the first run stopped."""
+    """Killed after the fit, before the stage committed. The rerun resumes from the last
+    checkpointed epoch: all epochs done, it trains none; stopped early, it has early stopping's
+    state (best score, patience) and repeats only the epoch that stopped it (Lightning does not
+    checkpoint that one). Either way it ends where the first run ended."""
     plain: list[Result] = []
     _project(tmp_path / "plain", monkeypatch)
-    run_stage(SPEC, _body(cpu_training, plain, patience=1, max_epochs=30))
+    run_stage(SPEC, _body(cpu_training, plain, patience=patience, max_epochs=max_epochs))
     epochs = len(plain[0]["history"]["val/loss"])
-    assert epochs < 29, "the noise targets were meant to stop training early"
+    if patience is not None:
+        assert epochs < max_epochs - 1, "the noise targets were meant to stop training early"
 
     _project(tmp_path / "killed", monkeypatch)
     resumed: list[Result] = []
 
     def killed_after_the_fit(stage: Stage) -> None:
-        _body(cpu_training, resumed, patience=1, max_epochs=30)(stage)
+        _body(cpu_training, resumed, patience=patience, max_epochs=max_epochs)(stage)
         raise Crash("killed after the fit")
 
     with pytest.raises(Crash):
         run_stage(SPEC, killed_after_the_fit)
     caplog.set_level(logging.INFO, logger="dlpipe.training")
-    run_stage(SPEC, _body(cpu_training, resumed, patience=1, max_epochs=30))
+    caplog.clear()  # only the rerun's lines
+    run_stage(SPEC, _body(cpu_training, resumed, patience=patience, max_epochs=max_epochs))
     assert f"resuming demo LSTM from epoch {epochs + 1} (checkpoint " in caplog.text
+    if patience is None:
+        assert "demo LSTM: epoch" not in caplog.text  # nothing left to train
     _assert_identical(plain[0], resumed[1])
+
+
+def test_a_checkpoint_that_does_not_fit_the_model_is_dropped(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cpu_training: TrainingConfig,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The network changed between the kill and the rerun (in code the key does not cover):
+    the rerun warns, trains from the first epoch, and commits."""
+    root = _project(tmp_path / "killed", monkeypatch)
+    results: list[Result] = []
+    with trial_callbacks(CrashAt(epoch=1, batch=0)), pytest.raises(Crash):
+        run_stage(SPEC, _body(cpu_training, results, patience=None, max_epochs=3))
+    caplog.set_level(logging.INFO, logger="dlpipe.training")
+    caplog.clear()  # only the rerun's lines
+    run_stage(SPEC, _body(cpu_training, results, patience=None, max_epochs=3, hidden=12))
+    assert "demo LSTM: not resuming from " in caplog.text
+    assert "its weights do not fit the model" in caplog.text
+    assert "resuming demo LSTM" not in caplog.text
+    assert "demo LSTM: epoch 1/3" in caplog.text
+    assert len(results[0]["history"]["val/loss"]) == 3
+    assert (root / "models/demo/ckpt/best.ckpt").is_file()
