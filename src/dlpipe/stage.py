@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -134,24 +135,28 @@ class Stage:
         return {key: as_plain(lookup(self.params, key)) for key in self.spec.params}
 
 
-@dataclass
 class ResumeScope:
     """Where the fits of a running stage keep checkpoints that outlive a kill.
 
-    `folder` is `.dlpipe/checkpoints/<stage>/<key>`; a fit whose checkpoint folder lies inside a
-    staged folder output gets the twin `folder/<output>/<path inside it>`, the same in every run
-    (and on every DDP rank). Anywhere else (a tuning trial's temporary folder) it gets none.
+    `folder` is `.dlpipe/checkpoints/<stage>/<key>` (worked out when a fit first asks); a fit
+    whose checkpoint folder lies inside a staged folder output gets the twin
+    `folder/<output>/<path inside it>`, the same in every run (and on every DDP rank). Anywhere
+    else (a tuning trial's temporary folder) it gets none.
     """
 
-    folder: Path
-    staged: Mapping[str, Path]
-    claimed: set[Path] = field(default_factory=set)
+    def __init__(self, stage: Stage) -> None:
+        self.stage = stage
+        self.claimed: set[Path] = set()
+
+    @cached_property
+    def folder(self) -> Path:
+        return resume_folder(self.stage)
 
     def folder_for(self, checkpoint_dir: Path) -> tuple[Path | None, bool]:
         """(the persistent folder for `checkpoint_dir` or None, whether this run has not used
         that folder before: a second fit into the same folder must not resume the first)."""
         wanted = checkpoint_dir.resolve()
-        for out, staged in self.staged.items():
+        for out, staged in self.stage.staged.items():
             if wanted.is_relative_to(staged.resolve()):
                 folder = self.folder / out / wanted.relative_to(staged.resolve())
                 first = folder not in self.claimed
@@ -172,7 +177,7 @@ def resume_scope() -> ResumeScope | None:
 @contextmanager
 def _resumable(stage: Stage) -> Iterator[ResumeScope]:
     """Inside the block, `resume_scope()` is the stage's (a context variable, not module state)."""
-    scope = ResumeScope(folder=resume_folder(stage), staged=stage.staged)
+    scope = ResumeScope(stage)
     token = _RESUME.set(scope)
     try:
         yield scope

@@ -119,11 +119,11 @@ def plan_resume(checkpoint_dir: Path, module: pl.LightningModule, label: str) ->
     if folder is None:
         return ResumePlan()
     last = folder / LAST
-    epochs, problem = _inspect(last, module) if first and last.is_file() else (0, "none")
-    if problem is None:
-        log.info("resuming %s from epoch %d (checkpoint %s)", label, epochs + 1, last)
-        return ResumePlan(folder=folder, last=last)
-    if problem != "none":
+    if first and last.is_file():
+        epochs, problem = _inspect(last, module)
+        if problem is None:
+            log.info("resuming %s from epoch %d (checkpoint %s)", label, epochs + 1, last)
+            return ResumePlan(folder=folder, last=last)
         log.warning("%s: not resuming from %s (%s): training from the start", label, last, problem)
     if global_rank() == 0:
         shutil.rmtree(folder, ignore_errors=True)  # no stale best.ckpt for ModelCheckpoint to see
