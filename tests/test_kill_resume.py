@@ -110,9 +110,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     (root / "dvc.yaml").write_text(yaml.safe_dump({"stages": {STAGE: _stage_entry()}}), "utf-8")
     (root / "prices.csv").write_text(_prices_csv(1500), encoding="utf-8")
-    save_prices(
-        load_from_csv(root / "prices.csv", date_column="Date"), root / _stage_entry()["deps"][0]
-    )
+    prices = load_from_csv(root / "prices.csv", date_column="Date")
+    save_prices(prices, root / "data/raw/stock_prices.csv")
     env = {
         k: v
         for k, v in os.environ.items()

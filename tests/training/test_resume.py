@@ -72,6 +72,7 @@ def _body(
     patience: int | None,
     max_epochs: int,
     hidden: int = 8,
+    noise_only: bool = False,
 ) -> Callable[[Stage], None]:
     def body(stage: Stage) -> None:
         seed = stage.params.seed
@@ -80,7 +81,7 @@ def _body(
         module = RegressionModule(network, optimizer_factory("adam", {"lr": 0.01}))
         fitted = fit(
             module,
-            _data(noise_only=patience is not None),
+            _data(noise_only),
             training,
             seed=seed,
             max_epochs=max_epochs,
@@ -125,7 +126,7 @@ def test_a_fit_killed_mid_epoch_resumes_to_the_same_weights_and_history(
         run_stage(SPEC, _body(cpu_training, resumed, patience=None, max_epochs=4))
     assert not (root / "models/demo").exists()  # the killed run committed nothing
     kept = list((root / ".dlpipe/checkpoints/fit_demo").rglob("*.ckpt"))
-    assert sorted(p.name for p in kept) == ["best.ckpt", "last.ckpt"]
+    assert sorted(p.name for p in kept) == ["best.ckpt", "last.ckpt", "resume.ckpt"]
 
     caplog.set_level(logging.INFO, logger="dlpipe.training")
     caplog.clear()  # only the rerun's lines
@@ -143,7 +144,7 @@ def test_a_fit_killed_mid_epoch_resumes_to_the_same_weights_and_history(
 
 @pytest.mark.parametrize(
     ("patience", "max_epochs"),
-    [(1, 30), (None, 3)],
+    [(1, 30), (None, 4)],
     ids=["stopped early", "all epochs done"],
 )
 def test_a_fit_killed_after_it_ended_resumes_to_the_same_result(
@@ -154,32 +155,42 @@ def test_a_fit_killed_after_it_ended_resumes_to_the_same_result(
     patience: int | None,
     max_epochs: int,
 ) -> None:
-    """Killed after the fit, before the stage committed. The rerun resumes from the last
-    checkpointed epoch: all epochs done, it trains none; stopped early, it has early stopping's
-    state (best score, patience) and repeats only the epoch that stopped it (Lightning does not
-    checkpoint that one). Either way it ends where the first run ended."""
+    """Killed after the fit, before the stage committed. The rerun resumes from the last epoch
+    and trains no further, whether all epochs were done or early stopping had said stop (which
+    Lightning does not save), to the result of the first run."""
     plain: list[Result] = []
     _project(tmp_path / "plain", monkeypatch)
-    run_stage(SPEC, _body(cpu_training, plain, patience=patience, max_epochs=max_epochs))
+    run_stage(
+        SPEC, _body(cpu_training, plain, patience=patience, max_epochs=max_epochs, noise_only=True)
+    )
     epochs = len(plain[0]["history"]["val/loss"])
     if patience is not None:
         assert epochs < max_epochs - 1, "the noise targets were meant to stop training early"
+    else:
+        # Every epoch is in the history, though the best one (restored by `validate`) is not
+        # the last: restoring the best checkpoint must not roll the history back.
+        assert epochs == max_epochs
+        assert min(plain[0]["history"]["val/loss"]) < plain[0]["history"]["val/loss"][-1]
 
     _project(tmp_path / "killed", monkeypatch)
     resumed: list[Result] = []
 
     def killed_after_the_fit(stage: Stage) -> None:
-        _body(cpu_training, resumed, patience=patience, max_epochs=max_epochs)(stage)
+        _body(cpu_training, resumed, patience=patience, max_epochs=max_epochs, noise_only=True)(
+            stage
+        )
         raise Crash("killed after the fit")
 
     with pytest.raises(Crash):
         run_stage(SPEC, killed_after_the_fit)
     caplog.set_level(logging.INFO, logger="dlpipe.training")
     caplog.clear()  # only the rerun's lines
-    run_stage(SPEC, _body(cpu_training, resumed, patience=patience, max_epochs=max_epochs))
+    run_stage(
+        SPEC,
+        _body(cpu_training, resumed, patience=patience, max_epochs=max_epochs, noise_only=True),
+    )
     assert f"resuming demo LSTM from epoch {epochs + 1} (checkpoint " in caplog.text
-    if patience is None:
-        assert "demo LSTM: epoch" not in caplog.text  # nothing left to train
+    assert "demo LSTM: epoch" not in caplog.text  # nothing left to train
     _assert_identical(plain[0], resumed[1])
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.trainer.states import TrainerFn
 from torch.utils.data import DataLoader, Dataset
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -85,7 +86,10 @@ class ResumableOrder(pl.LightningDataModule):
         return {"train_order": self._train_loader.generator_states()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._saved_order = state_dict.get("train_order")
+        """Kept for the training loader when a fit resumes; ignored when `validate` or `test`
+        loads a checkpoint (the order is the fit's business)."""
+        if self.trainer is not None and self.trainer.state.fn == TrainerFn.FITTING:
+            self._saved_order = state_dict.get("train_order")
 
 
 def tensor_loader(

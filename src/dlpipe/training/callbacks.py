@@ -8,6 +8,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.trainer.states import TrainerFn
 
 log = logging.getLogger("dlpipe.training")
 
@@ -96,6 +97,12 @@ class EpochHistory(pl.Callback):
         """Saved in checkpoints, so a resumed fit returns every epoch's values, not only its own."""
         return {"history": {key: list(values) for key, values in self.history.items()}}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        saved = state_dict["history"]
-        self.history = {key: list(saved.get(key, [])) for key in self.keys}
+    def on_load_checkpoint(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        """Restored when a fit resumes only: `validate(ckpt_path=best)` loads callback states
+        too, and must not roll the history back to the best epoch."""
+        state = checkpoint.get("callbacks", {}).get(self.state_key)
+        if state is not None and trainer.state.fn == TrainerFn.FITTING:
+            saved = state["history"]
+            self.history = {key: list(saved.get(key, [])) for key in self.keys}

@@ -2,17 +2,18 @@
 
 Inside a running stage (`dlpipe.stage.resume_scope`), the fit routine keeps its checkpoints in
 the stage's resume folder (`.dlpipe/checkpoints/<stage>/<key>/<output>/<path>`), which outlives
-a kill, instead of the staged output folder, which a failed run discards. A rerun of the stage
-hands that folder's `last.ckpt` to `trainer.fit`; at the end `best.ckpt` and `last.ckpt` are
-copied to the folder the family asked for, so the outputs hold the same files as before.
+a kill, instead of the staged output folder, which a failed run discards: `best.ckpt` and
+`last.ckpt` as always (Lightning 2.6 rewrites `last.ckpt` only when `best.ckpt` improves), and
+`resume.ckpt`, written by `ResumeCheckpoint` at every epoch end. A rerun of the stage hands
+`resume.ckpt` to `trainer.fit`; at the end `best.ckpt` and `last.ckpt` are copied to the folder
+the family asked for, so the outputs hold the same files as before.
 
 Lightning restores the weights, optimizer, loop counters and callback states (the best score,
 early stopping's patience, `EpochHistory`) and the DataModule's state (the training loader's
 generators: `data.tensor_data.ResumableOrder`). It does not restore the global random generators
-(dropout masks, noise); `ResumeState` does. Checkpoints are written at epoch ends only: a kill
-mid-epoch loses that epoch's work, and the rerun repeats it with the same draws. (The epoch that
-early stopping ends is not checkpointed by Lightning: a fit killed after it repeats that epoch,
-to the same result.)
+(dropout masks, noise) nor that early stopping had ended training; `ResumeCheckpoint` saves and
+restores both. Checkpoints are written at epoch ends only: a kill mid-epoch loses that epoch's
+work, and the rerun repeats it with the same draws.
 """
 
 from __future__ import annotations
@@ -27,37 +28,57 @@ from typing import Any
 import lightning.pytorch as pl
 import numpy as np
 import torch
+from lightning.pytorch.callbacks import Checkpoint
+from lightning.pytorch.trainer.states import TrainerFn
 
 from dlpipe.distributed import global_rank
 from dlpipe.stage import resume_scope
 
 log = logging.getLogger("dlpipe.training")
 
-LAST = "last.ckpt"
+RESUME = "resume.ckpt"
 
 
-class ResumeState(pl.Callback):
-    """The global random generators (torch, CUDA, NumPy, Python), which Lightning's checkpoints
-    leave out and a resumed fit needs to continue as an uninterrupted one.
+class ResumeCheckpoint(Checkpoint):
+    """Writes `path` at every epoch end, with what Lightning's checkpoints leave out and a resumed
+    fit needs to continue as an uninterrupted one: the global random generators (torch, CUDA,
+    NumPy, Python) and whether training is over (early stopping said stop).
 
-    Saved with every checkpoint (at an epoch end); restored when Lightning loads the checkpoint
-    (a finished fit goes no further) and again at `on_train_start`, after Lightning's own setup,
-    so the next epoch starts from the saved state.
+    A `Checkpoint`, so Lightning calls it after early stopping and the best-model checkpoint
+    (the trainer factory puts it after that one): the file holds their state for this epoch.
+    Both are restored when a fit resumes (not when `validate(ckpt_path=best)` loads a
+    checkpoint: that must not rewind the generators): the generators at once (a finished fit
+    goes no further) and again at `on_train_start`, after Lightning's own setup, so the next
+    epoch starts from the saved state; the stop there too.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._trainer: pl.Trainer | None = None
         self._pending: dict[str, Any] | None = None
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"rng": rng_state()}
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self._trainer = trainer
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._pending = state_dict["rng"]
-        set_rng_state(self._pending)
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        trainer.save_checkpoint(self.path)  # every rank calls it; rank zero writes
+
+    def state_dict(self) -> dict[str, Any]:
+        stopping = self._trainer is not None and self._trainer.should_stop
+        return {"rng": rng_state(), "should_stop": bool(stopping)}
+
+    def on_load_checkpoint(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        state = checkpoint.get("callbacks", {}).get(self.state_key)
+        if state is not None and trainer.state.fn == TrainerFn.FITTING:
+            self._pending = state
+            set_rng_state(state["rng"])
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self._pending is not None:
-            set_rng_state(self._pending)
+            set_rng_state(self._pending["rng"])
+            trainer.should_stop = trainer.should_stop or self._pending.get("should_stop", False)
             self._pending = None
 
 
@@ -87,7 +108,7 @@ class ResumePlan:
     """Where a fit writes checkpoints and what it resumes from.
 
     `folder`: the persistent folder (None outside a stage's scope: checkpoints go where the
-    family asked, nothing resumes); `last`: the checkpoint to resume from, if any.
+    family asked, nothing resumes); `last`: the `resume.ckpt` to resume from, if any.
     """
 
     folder: Path | None = None
@@ -97,28 +118,30 @@ class ResumePlan:
         return requested if self.folder is None else self.folder
 
     def callbacks(self) -> list[pl.Callback]:
-        return [] if self.folder is None else [ResumeState()]
+        return [] if self.folder is None else [ResumeCheckpoint(self.folder / RESUME)]
 
     def finish(self, requested: Path) -> None:
-        """Copy the checkpoints (files only: nested fits have their own folders) to `requested`."""
+        """Copy the best and last checkpoints to `requested` (files only: nested fits have their
+        own folders; `resume.ckpt` is the resume folder's business)."""
         if self.folder is None or global_rank() != 0:
             return
         requested.mkdir(parents=True, exist_ok=True)
         for file in sorted(self.folder.glob("*.ckpt")):
-            shutil.copy2(file, requested / file.name)
+            if file.name != RESUME:
+                shutil.copy2(file, requested / file.name)
 
 
 def plan_resume(checkpoint_dir: Path, module: pl.LightningModule, label: str) -> ResumePlan:
     """The plan for a fit of `module` that the family asked to checkpoint into `checkpoint_dir`.
 
-    A `last.ckpt` that cannot be read, or whose weights do not fit `module` (names or shapes),
-    is discarded with a warning and the fit starts from scratch.
+    A `resume.ckpt` that cannot be read, or whose weights do not fit `module` (names or
+    shapes), is discarded with a warning and the fit starts from scratch.
     """
     scope = resume_scope()
     folder, first = scope.folder_for(checkpoint_dir) if scope is not None else (None, False)
     if folder is None:
         return ResumePlan()
-    last = folder / LAST
+    last = folder / RESUME
     if first and last.is_file():
         epochs, problem = _inspect(last, module)
         if problem is None:
