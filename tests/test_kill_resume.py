@@ -1,21 +1,23 @@
-"""`dvc repro` of a training stage, killed mid-epoch and run again, ends as an uninterrupted run.
+"""`dvc repro` of a training stage, killed mid-epoch twice and run again, ends as if never killed.
 
 A scratch DVC project (no git) holds the stock LSTM stage on a shrunken setting and a random-walk
-price file. It is reproduced once without interruption (the reference outputs); then twice more
-with `dvc repro -f`, each killed while training (SIGKILL to the whole process group, as a crashed
-machine or the OOM killer would; then SIGINT, as Ctrl+C in a terminal does) right after the log
-line that ends epoch 2 of the first fit, by which time the checkpoint of epoch 1 is on disk and
-epoch 3 is about to start (an epoch takes a few tenths of a second here). After each kill:
+price file. It is reproduced once without interruption (the reference outputs). Then:
 
-- every declared output is absent (DVC removed them before the command ran) or exactly the
-  reference one: nothing half-written is in place;
-- the resumable checkpoint survived, under .dlpipe/checkpoints/train_stock_lstm/;
-- after SIGKILL the temporary outputs and a RUNNING MLflow run are left behind (nothing can run
-  on SIGKILL); after SIGINT the stage removed its temporary outputs and ended its run KILLED.
+1. `dvc repro -f` gets SIGINT (to the whole process group, as Ctrl+C in a terminal) right after
+   the log line that ends epoch 2 of the first fit: the checkpoint of epoch 1 is on disk (that
+   of epoch 2 is written just after the line) and the kill lands in the next milliseconds of an
+   epoch of about a tenth of a second.
+2. `dvc repro` resumes (it says so) and gets SIGKILL (the whole group, as the OOM killer or a
+   crashed machine would) right after the line that ends epoch 4.
+3. `dvc repro` resumes again and completes.
 
-Then a plain `dvc repro` completes: it logs that it resumes, writes outputs identical (byte for
-byte) to the reference, closes the stale run KILLED, removes the stale temporary outputs and the
-checkpoints, and `dvc status` calls the pipeline up to date.
+After each kill every declared output is absent (DVC removed them before the command ran) or
+exactly the reference one, so nothing half-written is in place, and the resumable checkpoint
+survived under .dlpipe/checkpoints/train_stock_lstm/. After SIGINT the stage removed its
+temporary outputs and ended its run KILLED; after SIGKILL both are left (nothing runs on
+SIGKILL). The last `dvc repro` writes outputs whose metrics, predictions and learning curves are
+byte-identical to the reference, closes the stale run KILLED, removes the temporary outputs and
+the checkpoints, and `dvc status` calls the stage up to date. Four runs of the stage in all.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from dlpipe.datasets.stocks import load_from_csv, save_prices
 
 REPO = Path(__file__).resolve().parents[1]
 STAGE = "train_stock_lstm"
-MARKER = "stock LSTM: epoch 2/"  # the first fit's second epoch has ended
+RESUMING = "resuming stock LSTM from epoch "
 COMPARED = (
     "reports/stocks/metrics.json",
     "reports/stocks/predictions.csv",
@@ -125,11 +127,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     yield Project(root, env, _files(root))
 
 
-def _repro_killed(project: Project, signum: int) -> str:
-    """`dvc repro -f` killed with `signum` (its whole process group) once MARKER is logged;
-    returns what it logged. Waits until every process of the group is gone."""
+def _repro_killed(project: Project, signum: int, marker: str, *args: str) -> str:
+    """`dvc repro [args]` killed with `signum` (its whole process group) once `marker` is
+    logged; returns what it logged. Waits until every process of the group is gone."""
     dvc = subprocess.Popen(
-        [sys.executable, "-m", "dvc", "repro", "-f", STAGE],
+        [sys.executable, "-m", "dvc", "repro", *args, STAGE],
         cwd=project.root,
         env=project.env,
         stdout=subprocess.DEVNULL,
@@ -141,7 +143,7 @@ def _repro_killed(project: Project, signum: int) -> str:
     logged = []
     for line in dvc.stderr:
         logged.append(line)
-        if MARKER in line:
+        if marker in line:
             break
     else:
         pytest.fail("the stage ended before it could be killed:\n" + "".join(logged)[-3000:])
@@ -166,58 +168,48 @@ def _temporaries(root: Path) -> list[Path]:
 
 
 def _checkpoints(root: Path) -> list[Path]:
-    return sorted((root / ".dlpipe" / "checkpoints" / STAGE).rglob("last.ckpt"))
+    return sorted((root / ".dlpipe" / "checkpoints" / STAGE).rglob("resume.ckpt"))
 
 
 def _assert_nothing_half_written(project: Project) -> None:
     now = _files(project.root)
     for name, content in now.items():
         assert content == project.reference[name], f"{name} is neither absent nor the old one"
+    assert _checkpoints(project.root), "no resumable checkpoint survived the kill"
 
 
-def _rerun_resumes_to_the_reference(project: Project) -> None:
+@pytest.mark.slow
+def test_repro_killed_twice_mid_epoch_completes_as_if_never_killed(project: Project) -> None:
+    client = MlflowClient(f"sqlite:///{project.root}/mlruns/mlflow.db")
+    before = len(_runs(project))
+
+    logged = _repro_killed(project, signal.SIGINT, "stock LSTM: epoch 2/", "-f")
+    assert RESUMING not in logged
+    _assert_nothing_half_written(project)
+    assert not _temporaries(project.root), "an interrupted stage removes its temporary outputs"
+    interrupted = _runs(project)[before]
+    assert interrupted.info.status == "KILLED"
+    assert "dlpipe.closed_stale" not in interrupted.data.tags  # it closed its run itself
+
+    logged = _repro_killed(project, signal.SIGKILL, "stock LSTM: epoch 4/")
+    assert RESUMING in logged, logged[-3000:]
+    _assert_nothing_half_written(project)
+    assert _temporaries(project.root), "a SIGKILL leaves temporary outputs (or it came too late)"
+    killed = _runs(project)[before + 1]
+    assert killed.info.status == "RUNNING"  # nothing runs on SIGKILL
+
     done = _dvc(project.root, project.env, "repro", STAGE)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "resuming stock LSTM from epoch " in done.stderr, done.stderr[-3000:]
+    assert RESUMING in done.stderr, done.stderr[-3000:]
     now = _files(project.root)
     assert sorted(now) == sorted(project.reference)
     for name in COMPARED:
         assert now[name] == project.reference[name], f"{name} differs from the uninterrupted run"
     assert not _temporaries(project.root)
     assert not (project.root / ".dlpipe" / "checkpoints" / STAGE).exists()
-    assert all(r.info.status != "RUNNING" for r in _runs(project))
-
-
-@pytest.mark.slow
-def test_sigkill_mid_epoch_then_repro_resumes_to_the_same_outputs(project: Project) -> None:
-    before = len(_runs(project))
-    logged = _repro_killed(project, signal.SIGKILL)
-    assert "resuming" not in logged
-    _assert_nothing_half_written(project)
-    assert _checkpoints(project.root), "no resumable checkpoint survived the kill"
-    assert _temporaries(project.root), "a SIGKILL leaves temporary outputs (or it came too late)"
-    killed = _runs(project)[before]
-    assert killed.info.status == "RUNNING"  # nothing ran on SIGKILL
-
-    _rerun_resumes_to_the_reference(project)
-    closed = MlflowClient(f"sqlite:///{project.root}/mlruns/mlflow.db").get_run(killed.info.run_id)
-    assert closed.info.status == "KILLED"
-    assert "is gone (killed)" in closed.data.tags["dlpipe.closed_stale"]
-    assert [r.info.status for r in _runs(project)[before:]] == ["KILLED", "FINISHED"]
-
-
-@pytest.mark.slow
-def test_sigint_mid_epoch_then_repro_resumes_to_the_same_outputs(project: Project) -> None:
-    before = len(_runs(project))
-    _repro_killed(project, signal.SIGINT)
-    _assert_nothing_half_written(project)
-    assert _checkpoints(project.root), "no resumable checkpoint survived the interrupt"
-    assert not _temporaries(project.root), "an interrupted stage removes its temporary outputs"
-    interrupted = _runs(project)[before]
-    assert interrupted.info.status == "KILLED"
-    assert "dlpipe.closed_stale" not in interrupted.data.tags  # it closed itself
-
-    _rerun_resumes_to_the_reference(project)
-    assert [r.info.status for r in _runs(project)[before:]] == ["KILLED", "FINISHED"]
+    statuses = [r.info.status for r in _runs(project)[before:]]
+    assert statuses == ["KILLED", "KILLED", "FINISHED"]
+    closed = client.get_run(killed.info.run_id).data.tags["dlpipe.closed_stale"]
+    assert "is gone (killed)" in closed
     status = _dvc(project.root, project.env, "status", STAGE)
     assert status.returncode == 0 and "up to date" in status.stdout, status.stdout
