@@ -4,14 +4,24 @@ Lightning's `ddp` strategy starts the stage script again for each extra device (
 LOCAL_RANK, NODE_RANK, WORLD_SIZE, MASTER_ADDR/PORT); torchrun and SLURM's srun start every
 process themselves. Each copy runs the whole stage, so what must happen once (MLflow runs,
 outputs) happens on global rank zero only. The rank is read from the environment, so it is known
-before any Trainer exists. Standard library only: light commands and `tracking` import it.
+before any Trainer exists. Light (the standard library and psutil): light commands and
+`tracking` import it.
+
+It also says who owns a run or a temporary output (`Owner`: host, pid, start time), so that the
+next run of a SIGKILLed stage can close the MLflow runs and remove the temporary outputs that a
+process that is gone left behind. A pid alone would not do (pids are reused), hence the start
+time; and a process is never judged from another host (machines may share a folder or a server).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+START_TOLERANCE_S = 1.0  # psutil's start times are exact to a clock tick; a reused pid starts later
 
 
 def global_rank(environ: Mapping[str, str] | None = None) -> int:
@@ -66,3 +76,42 @@ def _int(env: Mapping[str, str], key: str) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"environment variable {key}={value!r} is not an integer rank") from None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A process: the host it runs on, its pid, and when it started (seconds since the epoch)."""
+
+    host: str
+    pid: int
+    started: float
+
+
+def this_process() -> Owner:
+    """The calling process."""
+    import psutil
+
+    process = psutil.Process()
+    return Owner(host=socket.gethostname(), pid=process.pid, started=process.create_time())
+
+
+def is_gone(owner: Owner) -> bool:
+    """True only when `owner` ran on this host and no live process has its pid and start time.
+
+    A process of another host, or one this user may not inspect, counts as alive: what it owns
+    is left alone.
+    """
+    import psutil
+
+    if owner.host != socket.gethostname():
+        return False
+    try:
+        process = psutil.Process(owner.pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return True  # killed, not yet reaped by its parent
+        started = process.create_time()
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.AccessDenied:
+        return False
+    return abs(started - owner.started) > START_TOLERANCE_S

@@ -52,6 +52,11 @@ def reports_dir(root: Path) -> Path:
     return root / "reports"
 
 
+def checkpoints_dir(root: Path) -> Path:
+    """Resumable training checkpoints, kept across a killed run (gitignored, DVC-ignored)."""
+    return root / ".dlpipe" / "checkpoints"
+
+
 def mlruns_dir(root: Path) -> Path:
     """MLflow's sqlite database and artifacts, always in the origin repository."""
     return origin_root(root) / "mlruns"

@@ -11,6 +11,12 @@ requirements, so MLflow never runs its slow requirement inference. Registered mo
 `dlpipe-<family>`; `load_registered_model` reads them back, after checking the version's files
 against the sha256 pinned when it was registered (its model files are pickles). A URI's password
 never reaches a log line, param or tag (`dlpipe.redact`).
+
+A run records the process that opened it (tags `dlpipe.host`, `dlpipe.pid`,
+`dlpipe.process_start`). It ends KILLED when the block is interrupted (Ctrl+C, SIGINT; SIGTERM
+inside Lightning's fit) and FAILED when it raises. A SIGKILL ends nothing, so a stage's next
+top-level run closes (KILLED, tag `dlpipe.closed_stale`) the RUNNING runs of that stage whose
+process is gone, and their children.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ import mlflow
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
-from dlpipe.distributed import global_rank
+from dlpipe.distributed import Owner, global_rank, is_gone, this_process
 from dlpipe.folder_digest import folder_sha256
 from dlpipe.paths import mlruns_dir
 from dlpipe.redact import has_secret, redact
@@ -55,6 +61,7 @@ ARTIFACTS_NAME = "artifacts"
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value
 BATCH_SIZE = 1000  # MLflow's limit on metrics per log_batch call
 PIN_TAG = "dlpipe.sha256"  # a registered version's files, checked before they are unpickled
+OWNER_TAGS = ("dlpipe.host", "dlpipe.pid", "dlpipe.process_start")
 
 # MLflow draws a tqdm bar on stderr whenever a model's artifacts are copied (logging a pyfunc
 # model with artifact folders does): quiet by default in stage logs; a user may turn it back on.
@@ -474,10 +481,13 @@ def start_run(
     run_name: str | None = None,
     parent: RunLogger | None = None,
 ) -> Iterator[RunLogger]:
-    """A tracked run in the family's experiment; it ends FAILED if the block raises.
+    """A tracked run in the family's experiment; it ends KILLED if the block is interrupted
+    (KeyboardInterrupt) and FAILED if it raises.
 
-    Tags: git commit, DVC stage, params hash (and the DVC experiment name when DVC sets one).
-    A DDP worker (not global rank zero) opens no run: it gets a NullRunLogger.
+    Tags: git commit, DVC stage, params hash (and the DVC experiment name when DVC sets one), and
+    the process that opened it. A top-level run first closes the stage's stale runs
+    (`close_stale_runs`). A DDP worker (not global rank zero) opens no run: it gets a
+    NullRunLogger.
     """
     if global_rank() != 0:
         yield NullRunLogger()
@@ -486,11 +496,15 @@ def start_run(
     mlflow.set_tracking_uri(location.uri)
     client = MlflowClient(location.uri)
     experiment_id = _experiment_id(client, family, location)
+    if parent is None:
+        close_stale_runs(client, experiment_id, stage)
+    owner = this_process()
     tags = {
         "dlpipe.family": family,
         "dlpipe.dvc_stage": stage,
         "dlpipe.params_hash": params_hash(params),
         "mlflow.source.git.commit": git_commit(root),
+        **dict(zip(OWNER_TAGS, (owner.host, owner.pid, repr(owner.started)), strict=True)),
     }
     if os.environ.get("DVC_EXP_NAME"):
         tags["dlpipe.dvc_experiment"] = os.environ["DVC_EXP_NAME"]
@@ -503,7 +517,7 @@ def start_run(
         yield logger
     except BaseException as exc:
         client.set_tag(run.info.run_id, "dlpipe.error", _error_text(exc))
-        client.set_terminated(run.info.run_id, status="FAILED")
+        client.set_terminated(run.info.run_id, status="KILLED" if interrupted(exc) else "FAILED")
         raise
     client.set_terminated(run.info.run_id, status="FINISHED")
 
@@ -511,6 +525,77 @@ def start_run(
 def _error_text(exc: BaseException) -> str:
     """The `dlpipe.error` tag: the exception, redacted (MLflow's own errors name the URI)."""
     return redact(f"{type(exc).__name__}: {exc}")[:5000]
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Ctrl+C (SIGINT): a KeyboardInterrupt, or the SystemExit that Lightning raises after one
+    (its graceful shutdown inside `trainer.fit` ends with `sys.exit(1)`); SIGTERM during
+    `trainer.fit`: Lightning's SIGTERMException (a SystemExit; told by name, so that this module
+    needs no Lightning)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if not isinstance(exc, SystemExit):
+        return False
+    sigterm = any(cls.__name__ == "SIGTERMException" for cls in type(exc).__mro__)
+    return sigterm or isinstance(exc.__context__, KeyboardInterrupt)
+
+
+def close_stale_runs(client: MlflowClient, experiment_id: str, stage: str) -> list[str]:
+    """Set KILLED the RUNNING runs of `stage` whose process is gone (a SIGKILL ended nothing),
+    and their RUNNING child runs unless a live process owns them; returns their ids.
+
+    Runs of live processes (a parallel tuning worker, another run of the stage) and of other
+    hosts are left alone, as are runs without the owner tags (opened before they existed).
+    """
+    running = client.search_runs(
+        [experiment_id],
+        filter_string=f"attributes.status = 'RUNNING' AND tags.`dlpipe.dvc_stage` = '{stage}'",
+        max_results=1000,
+    )
+    stale = [run for run in running if _owner_is_gone(run.data.tags) is True]
+    closed: list[str] = []
+    while stale:
+        run = stale.pop()
+        if run.info.run_id in closed:
+            continue
+        owner = _owner(run.data.tags)
+        client.set_tag(
+            run.info.run_id,
+            "dlpipe.closed_stale",
+            f"process {owner.pid if owner else '?'} on {owner.host if owner else '?'} is gone "
+            f"(killed); closed when the stage ran again (pid {os.getpid()})",
+        )
+        client.set_terminated(run.info.run_id, status="KILLED")
+        closed.append(run.info.run_id)
+        children = client.search_runs(
+            [experiment_id],
+            filter_string=(
+                f"attributes.status = 'RUNNING' AND tags.`mlflow.parentRunId` = '{run.info.run_id}'"
+            ),
+            max_results=1000,
+        )
+        stale.extend(child for child in children if _owner_is_gone(child.data.tags) is not False)
+    if closed:
+        log.warning(
+            "closed %d stale RUNNING run(s) of %s (process gone): KILLED", len(closed), stage
+        )
+    return closed
+
+
+def _owner(tags: Mapping[str, str]) -> Owner | None:
+    if not all(key in tags for key in OWNER_TAGS):
+        return None
+    host, pid, started = (tags[key] for key in OWNER_TAGS)
+    try:
+        return Owner(host=host, pid=int(pid), started=float(started))
+    except ValueError:
+        return None
+
+
+def _owner_is_gone(tags: Mapping[str, str]) -> bool | None:
+    """True/False for a run with owner tags; None when it has none."""
+    owner = _owner(tags)
+    return None if owner is None else is_gone(owner)
 
 
 def attach_run(root: Path, run_id: str) -> RunLogger:

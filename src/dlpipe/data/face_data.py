@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import lightning.pytorch as pl
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
-from dlpipe.data.tensor_data import TensorPairs, keep_batch, tensor_loader
+from dlpipe.data.tensor_data import (
+    ResumableOrder,
+    SeededLoader,
+    TensorPairs,
+    keep_batch,
+    tensor_loader,
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def face_pairs(data: FaceSplits, split: str) -> TensorPairs:
     return TensorPairs(images_to_tensor(data.x[split]), torch.from_numpy(data.y[split]).long())
 
 
-class FaceDataModule(pl.LightningDataModule):
+class FaceDataModule(ResumableOrder):
     """Train/val/test loaders over in-memory crops; the training order depends on `seed` alone.
 
     `balanced` draws training batches through `balanced_sampler` instead of a plain shuffle.
@@ -128,15 +133,18 @@ class FaceDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         train = self._split("train")
         if not self.balanced:
-            return tensor_loader(train, self.batch_size, True, self.seed, self.num_workers)
+            return self.resumable(
+                tensor_loader(train, self.batch_size, True, self.seed, self.num_workers)
+            )
         sampler = balanced_sampler(self.data.y["train"], len(self.data.classes), self.seed)
-        return DataLoader(
+        loader = SeededLoader(
             train,
             batch_size=self.batch_size,
             sampler=sampler,
             collate_fn=keep_batch,
             num_workers=self.num_workers,
         )
+        return self.resumable(loader)
 
     def val_dataloader(self) -> DataLoader:
         return tensor_loader(

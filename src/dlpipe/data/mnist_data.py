@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import lightning.pytorch as pl
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from dlpipe.data.tensor_data import TensorPairs, tensor_loader
+from dlpipe.data.tensor_data import ResumableOrder, SeededLoader, TensorPairs, tensor_loader
 from dlpipe.datasets.mnist import MnistSplits, load_splits
 
 
@@ -31,7 +30,7 @@ def limit_training(splits: MnistSplits, limit: int, seed: int) -> MnistSplits:
     return replace(splits, train_x=splits.train_x[keep], train_y=splits.train_y[keep])
 
 
-class MnistDataModule(pl.LightningDataModule):
+class MnistDataModule(ResumableOrder):
     """Train/val/test loaders; the training order is a function of `seed` alone.
 
     `train_limit` > 0 keeps a seeded random subset of the training set (a smaller CPU budget).
@@ -63,11 +62,11 @@ class MnistDataModule(pl.LightningDataModule):
     def _generator(self) -> torch.Generator:
         return torch.Generator().manual_seed(self.seed)
 
-    def _loader(self, data: TensorPairs, shuffle: bool) -> DataLoader:
+    def _loader(self, data: TensorPairs, shuffle: bool) -> SeededLoader:
         return tensor_loader(data, self.batch_size, shuffle, self.seed, self.num_workers)
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader(self.train, shuffle=True)
+        return self.resumable(self._loader(self.train, shuffle=True))
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.val, shuffle=False)

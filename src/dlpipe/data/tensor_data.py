@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.trainer.states import TrainerFn
 from torch.utils.data import DataLoader, Dataset
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -33,11 +36,67 @@ def keep_batch(batch: Batch) -> Batch:
     return batch
 
 
+class SeededLoader(DataLoader):
+    """A DataLoader whose draws (shuffled order, sampler's picks) come from its own generators,
+    whose state it can hand over and take back (`ResumableOrder`)."""
+
+    def generators(self) -> list[torch.Generator]:
+        """The loader's generator and its sampler's (often the same object), each once."""
+        found: list[torch.Generator] = []
+        for generator in (self.generator, getattr(self.sampler, "generator", None)):
+            if generator is not None and all(generator is not g for g in found):
+                found.append(generator)
+        return found
+
+    def generator_states(self) -> list[torch.Tensor]:
+        return [g.get_state() for g in self.generators()]
+
+    def set_generator_states(self, states: list[torch.Tensor]) -> None:
+        for generator, state in zip(self.generators(), states, strict=True):
+            generator.set_state(state)
+
+
+class ResumableOrder(pl.LightningDataModule):
+    """A DataModule whose training order continues across a resume (dlpipe.training.resume).
+
+    Lightning saves a DataModule's `state_dict` in every checkpoint and, when resuming, loads it
+    before it asks for the training loader; the loader's generators then start from the state
+    they had when the checkpoint was written, so the next epochs draw the batches of an
+    uninterrupted fit. (Lightning restores a stateful loader itself only from a mid-epoch
+    checkpoint, and ours are written at epoch ends.) A subclass returns its training loader
+    through `resumable`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._train_loader: SeededLoader | None = None
+        self._saved_order: list[torch.Tensor] | None = None
+
+    def resumable(self, loader: SeededLoader) -> SeededLoader:
+        """`loader`, its generators set to the resumed checkpoint's state if there is one."""
+        if self._saved_order is not None:
+            loader.set_generator_states(self._saved_order)
+            self._saved_order = None
+        self._train_loader = loader
+        return loader
+
+    def state_dict(self) -> dict[str, Any]:
+        if self._train_loader is None:
+            return {}
+        return {"train_order": self._train_loader.generator_states()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Kept for the training loader when a fit resumes; ignored when `validate` or `test`
+        loads a checkpoint (the order is the fit's business)."""
+        if self.trainer is not None and self.trainer.state.fn == TrainerFn.FITTING:
+            self._saved_order = state_dict.get("train_order")
+
+
 def tensor_loader(
     data: TensorPairs, batch_size: int, shuffle: bool, seed: int, num_workers: int = 0
-) -> DataLoader:
+) -> SeededLoader:
     """A loader whose order depends on `seed` alone (a fresh generator per loader)."""
-    return DataLoader(
+    return SeededLoader(
         data,
         batch_size=batch_size,
         shuffle=shuffle,
@@ -47,7 +106,7 @@ def tensor_loader(
     )
 
 
-class PairsDataModule(pl.LightningDataModule):
+class PairsDataModule(ResumableOrder):
     """Ready (x, y) tensors per split as a DataModule; the training order depends on `seed` alone.
 
     `eval_batch_size` (default: `batch_size`) serves validation and test.
@@ -71,7 +130,7 @@ class PairsDataModule(pl.LightningDataModule):
         self.seed = seed
         self.num_workers = num_workers
 
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+    def _loader(self, split: str, shuffle: bool) -> SeededLoader:
         data = self.pairs[split]
         if data is None:
             raise ValueError(f"this DataModule has no {split!r} split")
@@ -79,7 +138,7 @@ class PairsDataModule(pl.LightningDataModule):
         return tensor_loader(data, size, shuffle, self.seed, self.num_workers)
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+        return self.resumable(self._loader("train", shuffle=True))
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val", shuffle=False)

@@ -8,6 +8,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.trainer.states import TrainerFn
 
 log = logging.getLogger("dlpipe.training")
 
@@ -79,6 +80,7 @@ class EpochHistory(pl.Callback):
     """Keeps each epoch's logged metrics (train and val), for curves written by the stage.
 
     Lightning runs the epoch-end validation before `on_train_epoch_end`, so both are present.
+    The values travel in checkpoints (`state_dict`): a resumed fit has the whole history.
     """
 
     def __init__(self, keys: tuple[str, ...] = ("train/loss", "train/acc", "val/loss", "val/acc")):
@@ -90,3 +92,17 @@ class EpochHistory(pl.Callback):
         for key in self.keys:
             value = metrics.get(key)
             self.history[key].append(float(value) if value is not None else math.nan)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in checkpoints, so a resumed fit returns every epoch's values, not only its own."""
+        return {"history": {key: list(values) for key, values in self.history.items()}}
+
+    def on_load_checkpoint(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        """Restored when a fit resumes only: `validate(ckpt_path=best)` loads callback states
+        too, and must not roll the history back to the best epoch."""
+        state = checkpoint.get("callbacks", {}).get(self.state_key)
+        if state is not None and trainer.state.fn == TrainerFn.FITTING:
+            saved = state["history"]
+            self.history = {key: list(saved.get(key, [])) for key in self.keys}

@@ -1,7 +1,7 @@
 """The one fit routine: train, restore the best checkpoint, return the module and its history.
 
-Every family trains through it, so early stopping, checkpoints, logging and the restore of the
-best epoch behave the same everywhere.
+Every family trains through it, so early stopping, checkpoints, logging, the restore of the
+best epoch and the resume of a killed stage (dlpipe.training.resume) behave the same everywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import lightning.pytorch as pl
 from dlpipe.config import TrainingConfig
 from dlpipe.tracking import RunLogger
 from dlpipe.training.callbacks import EpochHistory, NonFiniteLossError
+from dlpipe.training.resume import plan_resume
 from dlpipe.training.trainer_factory import build_trainer
 
 History = dict[str, tuple[float, ...]]
@@ -51,21 +52,26 @@ def fit(
     (into its own `checkpoint_dir`: ModelCheckpoint broadcasts rank zero's folder), and every rank
     restores rank zero's best file, so the ranks must share a filesystem. The history holds what
     this process logged (rank zero's share of the batches unless the module syncs its metrics).
+
+    Inside a running stage the checkpoints live in the stage's resume folder while training, a
+    rerun after a kill resumes from its `last.ckpt`, and both files are then copied to
+    `checkpoint_dir` (dlpipe.training.resume).
     """
     history = EpochHistory(keys=tuple(history_keys))
+    plan = plan_resume(checkpoint_dir, module, label)
     trainer = build_trainer(
         training,
         seed=seed,
         max_epochs=max_epochs,
         logger=run.lightning_logger() if run is not None else None,
-        checkpoint_dir=checkpoint_dir,
+        checkpoint_dir=plan.checkpoint_dir(checkpoint_dir),
         monitor=monitor,
-        callbacks=[history],
+        callbacks=[history, *plan.callbacks()],
         patience=patience,
         label=label,
     )
     try:
-        trainer.fit(module, datamodule=datamodule)
+        trainer.fit(module, datamodule=datamodule, ckpt_path=plan.last, weights_only=True)
     except NonFiniteLossError as exc:
         exc.history = _frozen(history)  # the epochs before it diverged, for the report
         raise
@@ -76,6 +82,7 @@ def fit(
     trainer.validate(
         module, datamodule=datamodule, ckpt_path=best, verbose=False, weights_only=True
     )
+    plan.finish(checkpoint_dir)
     return Fitted(module=module, history=_frozen(history), trainer=trainer)
 
 

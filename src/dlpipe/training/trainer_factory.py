@@ -10,7 +10,12 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.callbacks import (
+    Checkpoint,
+    EarlyStopping,
+    ModelCheckpoint,
+    TQDMProgressBar,
+)
 
 from dlpipe.config import TrainingConfig
 from dlpipe.training.callbacks import EpochProgress, StopOnNonFiniteLoss
@@ -39,6 +44,8 @@ def build_trainer(
     would otherwise give each one cpu_count / processes).
 
     Checkpoints (best by `monitor`, plus last) go to `checkpoint_dir`; None disables them.
+    Checkpoint callbacks among `callbacks` (the resume checkpoint) are put after that one, so
+    they save its state of the epoch and `trainer.checkpoint_callback` stays the best-model one.
     `patience` stops training after that many epochs without a better `monitor`; None never.
     `progress_bar` shows Lightning's bar on a terminal; elsewhere (CI logs, `dvc repro > log`)
     each epoch is one log line naming `label`.
@@ -53,7 +60,12 @@ def build_trainer(
     if cfg.deterministic and torch.cuda.is_available():
         # cuBLAS needs this for deterministic matmuls; harmless when already set.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    all_callbacks: list[pl.Callback] = [StopOnNonFiniteLoss(), *callbacks, *active_callbacks()]
+    later = [c for c in callbacks if isinstance(c, Checkpoint)]
+    all_callbacks: list[pl.Callback] = [
+        StopOnNonFiniteLoss(),
+        *(c for c in callbacks if not isinstance(c, Checkpoint)),
+        *active_callbacks(),
+    ]
     if patience is not None:
         all_callbacks.append(EarlyStopping(monitor=monitor, mode="min", patience=patience))
     show_bar = cfg.progress_bar and sys.stderr.isatty()
@@ -72,6 +84,7 @@ def build_trainer(
                 save_last=True,
             )
         )
+    all_callbacks.extend(later)
     options: dict[str, Any] = {
         "accelerator": cfg.accelerator,
         "devices": cfg.devices,
