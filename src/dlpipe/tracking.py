@@ -504,7 +504,7 @@ def start_run(
         "dlpipe.dvc_stage": stage,
         "dlpipe.params_hash": params_hash(params),
         "mlflow.source.git.commit": git_commit(root),
-        **dict(zip(OWNER_TAGS, (owner.host, owner.pid, repr(owner.started)), strict=True)),
+        **dict(zip(OWNER_TAGS, (owner.host, str(owner.pid), repr(owner.started)), strict=True)),
     }
     if os.environ.get("DVC_EXP_NAME"):
         tags["dlpipe.dvc_experiment"] = os.environ["DVC_EXP_NAME"]

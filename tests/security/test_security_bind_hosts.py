@@ -31,6 +31,9 @@ SERVER_TARGETS = ("ui", "serve", "dashboard")
 HOST_FLAG = re.compile(r"(?:--host|-h)\s+(\S+)")
 LOOPBACK = "127.0.0.1"
 ADDRESS = re.compile(r"[\d.]*|localhost|[\da-fA-F:]*")  # "" and "0.0.0.0" are every interface
+# Calls whose `host=` is a listening address; a record of *which* host ran a process
+# (`Owner(host=socket.gethostname())`, the stale-run check) is not a server.
+SERVER_CALL = re.compile(r"(?i).*(serve|server|listen|bind|run)")
 
 
 def recipe(target: str, *overrides: str, env: dict[str, str] | None = None) -> str:
@@ -79,6 +82,8 @@ def test_every_server_in_the_source_binds_to_loopback() -> None:
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             host = next((k.value for k in node.keywords if k.arg == "host"), None)
+            if not SERVER_CALL.fullmatch(name):
+                host = None
             address = node.args[0] if node.args else None
             if host is None and isinstance(address, ast.Tuple) and len(address.elts) == 2:
                 first = address.elts[0]  # an (address, port) pair, e.g. super().__init__((...))
