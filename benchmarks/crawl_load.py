@@ -141,6 +141,7 @@ def measure_size(root: Path, gallery: Path, project: Path, size: int) -> dict[st
         str(project),
         str(result_file),
     ]
+    load_before = os.getloadavg()[0]
     started = time.time()
     child = subprocess.Popen(command, env=os.environ.copy())
     with TreeRss(child.pid) as sampler:
@@ -170,6 +171,7 @@ def measure_size(root: Path, gallery: Path, project: Path, size: int) -> dict[st
         "maxrss_self_mb": result["maxrss_self_mb"],
         "maxrss_children_mb": result["maxrss_children_mb"],
         "samples": len(sampler.samples),
+        "load": (load_before, os.getloadavg()[0]),
     }
 
 
@@ -203,6 +205,7 @@ def report(rows: list[dict[str, Any]], source: Path, command: str) -> str:
         f"target >= {HOLDS}x); peak memory {'stays flat' if flat else 'grows'} "
         f"({memory:.2f}x, {per_1000:+.0f} MB per 1,000 images; target <= {FLAT}x)."
     )
+    loads = ", ".join(f"{r['load'][0]:.1f}/{r['load'][1]:.1f}" for r in rows)
     pacing = ", ".join(f"`{k}: {v}`" for k, v in FAST_CRAWL.items())
     return "\n".join(
         [
@@ -225,7 +228,9 @@ def report(rows: list[dict[str, Any]], source: Path, command: str) -> str:
             f"process); last column: the child's own ru_maxrss and that of its largest "
             f"finished child (resource.getrusage).",
             f"Measured {datetime.date.today().isoformat()} on {platform.machine()}, "
-            f"nproc={os.cpu_count()}, Python {platform.python_version()}; command: `{command}`.",
+            f"nproc={os.cpu_count()}, Python {platform.python_version()}; 1-minute load average "
+            f"before/after each size (other processes share the cores): {loads}; "
+            f"command: `{command}`.",
         ]
     )
 
