@@ -84,8 +84,13 @@ class GalleryHandler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _photo(folder: Path, name: str) -> Path | None:
-        # Only names listed in the folder: no "..", no absolute paths, no symlink games.
-        return {p.name: p for p in _photo_files(folder)}.get(name)
+        """A visible file right in `folder`, as `_photo_files` lists them: no "..", no
+        subfolders, no absolute paths. Looked up by name, not by listing the folder per request
+        (that made a crawl of n photos cost n^2 file checks)."""
+        if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+            return None
+        path = folder / name
+        return path if path.is_file() else None
 
     def _send(self, body: bytes, content_type: str) -> None:
         self.send_response(HTTPStatus.OK)
@@ -100,6 +105,10 @@ class GalleryHandler(BaseHTTPRequestHandler):
 
 class GalleryServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of connections (Scrapy 2.19 sends
+    # every queued request at once when the download delay is 0) overflowed it, and the
+    # dropped connections hung until the crawl's timeout, then failed after the retries.
+    request_queue_size = 128
 
     def __init__(self, gallery: Path) -> None:
         self.gallery = gallery

@@ -15,13 +15,19 @@ from dlpipe.crawling.links import url_hosts
 
 PIPELINE = "dlpipe.crawling.pipelines.FaceImagesPipeline"
 WIKIMEDIA_IMAGE_HOST = "upload.wikimedia.org"
+# Scrapy 2.19's downloader applies CONCURRENT_REQUESTS_PER_DOMAIN only when the delay is above 0:
+# with 0 it hands every queued request of a slot to the network at once (the download task that
+# counts a request as in flight starts only after the queue has been drained). A millisecond
+# keeps the concurrency limit and costs a local crawl nothing.
+MIN_DELAY_S = 0.001
 
 
 def download_delay(cfg: FaceCrawlConfig) -> float:
-    """The configured delay; against Wikimedia never below its own minimum."""
+    """The configured delay; never 0 (see MIN_DELAY_S), against Wikimedia never below its own
+    minimum."""
     if cfg.source == "wikimedia":
-        return max(cfg.download_delay_s, cfg.wikimedia.min_delay_s)
-    return cfg.download_delay_s
+        return max(cfg.download_delay_s, cfg.wikimedia.min_delay_s, MIN_DELAY_S)
+    return max(cfg.download_delay_s, MIN_DELAY_S)
 
 
 def build_settings(cfg: FaceCrawlConfig, images_store: Path) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def extract_faces(stage: Stage) -> None:
     audit = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
     audit.to_csv(stage.out(f"{REPORTS}/audit.csv"), index=False)
     sheets = stage.out(f"{REPORTS}/sheets")
-    for name, sheet in face_sheets(outcomes, cfg.sheet_columns, cfg.max_pixels).items():
+    for name, sheet in face_sheets(outcomes, cfg.sheet_columns, cfg.max_pixels):
         write_png(sheets / f"{name}.png", sheet)
     if not stored:
         reason = "no images: the crawl stored no photos"
