@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := true
 
-.PHONY: setup repro test browser check-report lint bench ui dashboard clean lock metrics compare diff plots exp stages params seed-study face-detectors repro-gpu repro-profile serve postgres push pull
+.PHONY: setup repro test browser check-report lint bench ui dashboard clean lock metrics compare diff plots exp stages params seed-study face-detectors crawl-load repro-gpu repro-profile serve postgres push pull
 
 setup: $(STAMP)
 
@@ -133,6 +133,10 @@ seed-study: $(STAMP)
 # Haar vs dlib's HOG detector on the same photos and split (acceptance, downstream accuracy).
 face-detectors: $(STAMP)
 	python benchmarks/face_detectors.py
+
+# Issue 15: crawl + face extraction of a 500/1,000/2,000-image local gallery (throughput, memory).
+crawl-load: $(STAMP)
+	python benchmarks/crawl_load.py
 
 lint: $(STAMP)
 	ruff check .
