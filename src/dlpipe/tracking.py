@@ -523,7 +523,12 @@ def start_run(
 
 
 def _error_text(exc: BaseException) -> str:
-    """The `dlpipe.error` tag: the exception, redacted (MLflow's own errors name the URI)."""
+    """The `dlpipe.error` tag: the exception, redacted (MLflow's own errors name the URI).
+
+    The stage runner turns bad input into `SystemExit(1)` after logging it (no traceback): the
+    tag then names the error it replaced, which says what was wrong."""
+    if isinstance(exc, SystemExit) and exc.__context__ is not None:
+        exc = exc.__context__
     return redact(f"{type(exc).__name__}: {exc}")[:5000]
 
 
