@@ -17,13 +17,14 @@ import pwd
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from local_servers import free_port
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +96,6 @@ def server_bin_dir() -> Path:
     raise FileNotFoundError(
         f"no PostgreSQL initdb in /usr/lib/postgresql/*/bin or on PATH: {INSTALL_HINT}"
     )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _server_user() -> tuple[tuple[str, ...], int | None, int | None]:

@@ -139,7 +139,8 @@ def test_optimizer_search_tuning_and_stage_times(project) -> None:
         ("best trial, val (rmse)", 15.47),
         ("trials complete", 5.0),
     )
-    assert ("seconds saved by pruning", 11.1) in lstm.headline
+    assert ("epochs not run (pruned trials)", 42.0) in lstm.headline
+    assert ("seconds saved by pruning", 11.1) in lstm.headline  # from details.json
     assert lstm.figures[0].caption == "Optimisation history"
     assert lstm.run.run_id == shown["tune@stock_lstm"]
     assert tuning["faces"].status == "study only"

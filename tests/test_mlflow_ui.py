@@ -8,11 +8,6 @@ store; `make ui` serves it on 127.0.0.1, and the checks go through MLflow's REST
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dlpipe.datasets.mnist import save_splits
+from local_servers import free_port, serving, without_mlflow_settings
 from synthetic_data import synthetic_mnist
 from test_stages import (
     FACE_STAGES,
@@ -58,46 +54,14 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project / "mlruns"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def ui(tiny_store: Path) -> Iterator[str]:
+def ui(tiny_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`make ui` on a free port over the tiny store; its whole process group ends afterwards."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    server = subprocess.Popen(
-        ["make", "--no-print-directory", "ui", f"UI_PORT={port}", f"MLRUNS={tiny_store}"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"make ui did not answer: {server.stderr.read()[-2000:]}")
-            time.sleep(0.5)
+    port = free_port()
+    command = ["make", "--no-print-directory", "ui", f"UI_PORT={port}", f"MLRUNS={tiny_store}"]
+    log = tmp_path_factory.mktemp("ui") / "ui.log"
+    with serving(command, port, log, env=without_mlflow_settings(), cwd=REPO) as base:
         yield base
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
 
 
 def _api(base: str, path: str, body: dict | None = None) -> dict:

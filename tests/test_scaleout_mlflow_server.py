@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +22,14 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from dlpipe.serving.forecast import next_day_forecast
-from postgres_cluster import PostgresCluster, free_port
+from local_servers import (
+    MLFLOW_SERVER_ENV,
+    free_port,
+    mlflow_server_command,
+    serving,
+    without_mlflow_settings,
+)
+from postgres_cluster import PostgresCluster
 from test_stages import REPO, _random_walk_csv, scratch_project
 
 
@@ -47,43 +50,10 @@ def tracking_server(
     backend = postgres.create_database("mlflow_server")
     artifacts = tmp_path_factory.mktemp("mlartifacts")
     port = free_port()
-    log = tmp_path_factory.mktemp("mlflow_server") / "server.log"  # a file: a pipe could fill up
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
-    with log.open("wb") as out:  # the server keeps its own copy of the file
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend),
-                *("--artifacts-destination", str(artifacts), "--serve-artifacts"),
-                *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                said = log.read_text(errors="replace")[-3000:]
-                raise AssertionError(f"mlflow server did not answer: {said}")
-            time.sleep(0.5)
+    log = tmp_path_factory.mktemp("mlflow_server") / "server.log"
+    command = mlflow_server_command(backend, artifacts, port)
+    with serving(command, port, log, env=without_mlflow_settings(**MLFLOW_SERVER_ENV)) as url:
         yield TrackingServer(url, artifacts, "mlflow_server", postgres)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
 
 
 def _run_against(project: Path, server: TrackingServer, *command: str) -> str:

@@ -14,7 +14,6 @@ import ast
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import psutil
 import pytest
 
 from dlpipe.crawling.gallery_server import serve_gallery
+from local_servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_TARGETS = ("ui", "serve", "dashboard")
@@ -119,7 +119,7 @@ def test_the_dashboard_recipe_listens_on_loopback_only(tmp_path: Path) -> None:
     line = next(x for x in recipe("dashboard", "DASHBOARD_PORT=0").splitlines() if "optuna" in x)
     command = shlex.split(line.strip().replace('"$storage"', shlex.quote(str(journal))))
     command[0] = str(Path(sys.executable).with_name("optuna-dashboard"))
-    command[command.index("--port") + 1] = str(_free_port())
+    command[command.index("--port") + 1] = str(free_port())
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
@@ -138,9 +138,3 @@ def test_the_crawl_gallery_server_listens_on_loopback_only(tmp_path: Path) -> No
         assert base_url.startswith(f"http://{LOOPBACK}:")
         assert LOOPBACK in _listening(os.getpid())
         assert "0.0.0.0" not in _listening(os.getpid())
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]

@@ -13,8 +13,6 @@ import logging
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +23,13 @@ from mlflow.tracking import MlflowClient
 from dlpipe.config.params import Params
 from dlpipe.redact import RedactingFilter, redact, secret_env_values
 from dlpipe.tracking import start_run, tracking_location
+from local_servers import (
+    MLFLOW_SERVER_ENV,
+    free_port,
+    mlflow_server_command,
+    serving,
+    without_mlflow_settings,
+)
 from test_stages import REPO, _random_walk_csv, scratch_project
 
 PASSWORD = "s3cretPa55"
@@ -139,44 +144,13 @@ def test_a_stage_against_a_server_with_a_password_leaks_nothing(
 @pytest.fixture
 def mlflow_server(tmp_path: Path) -> Iterator[str]:
     """`mlflow server` on a free port of 127.0.0.1 over a fresh sqlite store, proxied artifacts."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("mlflow")),
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{tmp_path / 'server.db'}",
-            "--artifacts-destination",
-            str(tmp_path / "artifacts"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    port = free_port()
+    command = mlflow_server_command(
+        f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "artifacts", port
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, "mlflow server exited"
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "mlflow server did not start in 60 s"
-                time.sleep(0.3)
+    env = without_mlflow_settings(**MLFLOW_SERVER_ENV)
+    with serving(command, port, tmp_path / "server.log", env=env) as base:
         yield base
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=20)
 
 
 class _Text:
@@ -190,14 +164,6 @@ class _Text:
 
     def flush(self) -> None:
         pass
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _keys(tree: object, prefix: str = "") -> Iterator[str]:

@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -55,6 +54,7 @@ from dlpipe.tracking import start_run
 from dlpipe.training.face_cnn import train_face_cnn
 from dlpipe.training.stock_forecast import forecast
 from dlpipe.vision.extraction import Photo, extract_faces
+from local_servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +74,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.chdir(root)  # the store's default artifact folder (./mlruns) lands here
         yield root
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

@@ -101,3 +101,24 @@ def test_a_code_must_leave_free_noise() -> None:
     for codes in (1, 8):
         with pytest.raises(ValueError, match=rf"codes: must be .*\(got {codes}\)"):
             tiny_config("mlp", 1, codes=codes)
+
+
+def test_the_gan_trains_on_its_own_thread_count(
+    mnist_splits: MnistSplits, cpu_training: TrainingConfig, tmp_path: Path
+) -> None:
+    """`gan.cpu_threads` wins over `training.cpu_threads` (1 here); None leaves training's."""
+    before = torch.get_num_threads()
+    try:
+        train_gan(
+            mnist_splits,
+            tiny_config("mlp", 1).replace(cpu_threads=2),
+            cpu_training,
+            7,
+            None,
+            tmp_path / "two",
+        )
+        assert torch.get_num_threads() == 2
+        train_gan(mnist_splits, tiny_config("mlp", 1), cpu_training, 7, None, tmp_path / "one")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -14,6 +14,7 @@ from tuning_helpers import repo_raw
 from dlpipe.config import check_params_file, load_params
 from dlpipe.config.sections_tuning import TunedFamily
 from dlpipe.tuning.objectives import OBJECTIVES
+from dlpipe.tuning.storage import recorded_location
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,3 +99,15 @@ def test_good_spaces_of_every_kind_are_accepted(tmp_path: Path) -> None:
         "stock_lstm.residual": {"choices": [True, False]},
     }
     assert _errors(tmp_path, space) == []
+
+
+def test_reports_record_the_storage_without_machine_paths_or_passwords(tmp_path: Path) -> None:
+    tuning = load_params(REPO / "params.yaml").tuning
+    assert tuning.journal == "tuning/optuna.journal" and not tuning.storage
+    assert recorded_location(tmp_path, tuning) == "tuning/optuna.journal"
+    outside = str(tmp_path.parent / "elsewhere" / "studies.journal")
+    assert recorded_location(tmp_path, tuning.model_copy(update={"journal": outside})) == (
+        "studies.journal"
+    )
+    rdb = tuning.model_copy(update={"storage": "postgresql://lab:hunter22@db.example/optuna"})
+    assert recorded_location(tmp_path, rdb) == "postgresql://lab:***@db.example/optuna"

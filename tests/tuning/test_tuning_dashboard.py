@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,11 @@ import pytest
 from tuning_helpers import read_raw, write_params
 
 from dlpipe.tuning.study import open_study
+from local_servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = Path(sys.executable).parent / "optuna-dashboard"
 WAIT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -56,7 +50,7 @@ def test_the_dashboard_starts_and_lists_the_study(project: Path) -> None:
         timeout=60,
     ).stdout.strip()
     assert storage == str(project / "tuning" / "optuna.journal")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(DASHBOARD), "--host", "127.0.0.1", "--port", str(port), "--quiet", storage],
         stdout=subprocess.PIPE,

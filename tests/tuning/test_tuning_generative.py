@@ -81,6 +81,7 @@ def test_the_vae_study_and_its_retrain_against_train_vaes_figures(
     best = yaml.safe_load((project / "reports/tuning/vae/best_params.yaml").read_text())
     details = json.loads((project / "reports/tuning/vae/details.json").read_text())
     assert details["counts"]["complete"] + details["counts"]["pruned"] == 3
+    assert details["storage"] == "tuning/optuna.journal"  # portable: no machine path
     complete = [t for t in details["trials"] if t["state"] == "COMPLETE"]
     assert complete and all(t["epochs"] == 2 for t in complete)  # val/neg_elbo every epoch
     assert all(t["value"] > 0 for t in complete)  # nats per image

@@ -25,6 +25,8 @@ def test_tune_then_train_tuned_write_their_outputs(project: Path) -> None:
     assert best["study"].startswith("classifiers-")
     assert metrics["trials/complete"] + metrics["trials/pruned"] == 3
     assert metrics["tuned_better"] == int(best["better_than_defaults"])
+    assert "pruning/epochs_not_run" in metrics  # a count: the headline reproduces
+    assert not any("seconds" in key for key in metrics)  # timings live in details.json
     assert bool(best["params"]) == best["better_than_defaults"]
 
     with temporary_stage(train_tuned_spec("classifiers"), params, project) as stage:

@@ -27,6 +27,7 @@ class DigitClassifierConfig(Section):
     max_epochs: Count
     patience: Count0
     score_batch: Count  # images per forward pass when scoring
+    cpu_threads: Count0 | None = None  # None: training.cpu_threads; 0: all cores
 
 
 class ScoresConfig(Section):

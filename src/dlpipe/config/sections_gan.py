@@ -70,6 +70,7 @@ class GanConfig(Section):
     info_weight: NonNegative  # weight of the code's cross-entropy (InfoGAN's lambda)
     grid_size: Count
     train_limit: Count0 = 0  # 0 = every training image
+    cpu_threads: Count0 | None = None  # None: training.cpu_threads; 0: all cores
 
     @model_validator(mode="after")
     def _codes_leave_free_noise(self) -> GanConfig:

@@ -43,3 +43,4 @@ class VaeConfig(Section):
     interpolation_steps: Annotated[Int, Field(ge=2)]
     anchor: Bool = False  # also rerun the anchor configuration in the stage (~10 epochs)
     train_limit: Count0 = 0  # 0 = every training image
+    cpu_threads: Count0 | None = None  # None: training.cpu_threads; 0: all cores

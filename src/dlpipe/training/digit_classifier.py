@@ -50,6 +50,7 @@ def train_digit_classifier(
 ) -> DigitClassifierResult:
     """Adam on train, checkpoint (and early-stop, if `cfg.patience`) on val/loss, restore the
     best weights and report the test split's accuracy and loss."""
+    training = training.with_threads(cfg.cpu_threads)
     height, width = splits.train_x.shape[1:3]
     if height != width:
         raise ValueError(f"the digit classifier needs square images, got {height}x{width}")

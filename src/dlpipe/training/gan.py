@@ -108,6 +108,7 @@ def train_gan(
 ) -> GanResult:
     """Train on the training split's images (labels unused; `cfg.train_limit` of them when set)
     for `cfg.max_epochs` epochs."""
+    training = training.with_threads(cfg.cpu_threads)
     splits = limit_training(splits, cfg.train_limit, seed)
     height, width = splits.train_x.shape[1:3]
     if height != width:

@@ -6,8 +6,7 @@ shape (n, height, width)); the stage and reporting write the files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from dlpipe.models.components.vae_nets import build_vae_net
 from dlpipe.models.vae_module import VAE_METRICS, VAEModule
 from dlpipe.optim.factory import fused_adam
 from dlpipe.tracking import RunLogger
+from dlpipe.training.denormals import flushed_denormals
 from dlpipe.training.fit import History, fit
 
 EVAL_BATCH = 1000  # val/test batches: the ELBO is per image, so their size changes no number
@@ -121,24 +121,6 @@ def vae_datamodule(
     )
 
 
-@contextmanager
-def flushed_denormals() -> Iterator[None]:
-    """Treat denormal floats as zero while a VAE trains (x86 FTZ/DAZ), then switch it off.
-
-    The decoder learns very negative logits for the always-black background pixels, so their
-    gradients fall below 1e-38 (denormal), where every x86 operation takes a slow microcode
-    path: a 784-512-512-32 epoch slowed from 4.0 s to 7.9 s of CPU by the tenth epoch (one
-    thread); flushed, it stays at 4.0 s, with the same ELBO. torch sets this on the calling
-    thread (with cpu_threads > 1, OpenMP workers may keep the slow path) and cannot read it
-    back, so on exit it is restored to torch's default, off.
-    """
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
-
-
 def _fit_and_test(
     cfg: VaeConfig,
     datamodule: PairsDataModule,
@@ -184,6 +166,7 @@ def train_vae(
     """Fit the configured VAE (on `cfg.train_limit` training images when set) and test its best
     epoch; then the latent-2 copy (not logged to `run`, its keys would clash; checkpoints under
     `checkpoint_dir/latent2`) and the artifacts."""
+    training = training.with_threads(cfg.cpu_threads)
     splits = limit_training(splits, cfg.train_limit, seed)
     size = image_size(splits)
     datamodule = vae_datamodule(splits, cfg.batch_size, seed, training.num_workers)

@@ -21,6 +21,7 @@ from optuna.storages.journal import JournalFileBackend
 
 from dlpipe.config.sections_tuning import TuningConfig
 from dlpipe.paths import origin_root
+from dlpipe.redact import redact
 
 SQLITE_TIMEOUT_S = 60  # how long a writer waits for SQLite's lock before "database is locked"
 
@@ -34,6 +35,19 @@ def journal_path(root: Path, tuning: TuningConfig) -> Path:
 def storage_location(root: Path, tuning: TuningConfig) -> str:
     """What `optuna-dashboard` is given: the RDB URL, or the journal file's path."""
     return tuning.storage or str(journal_path(root, tuning))
+
+
+def recorded_location(root: Path, tuning: TuningConfig) -> str:
+    """The storage as reports record it: the journal relative to the repository (an absolute
+    machine path would differ per clone and leak the home folder), an RDB URL without its
+    password."""
+    if tuning.storage:
+        return redact(tuning.storage)
+    path = journal_path(root, tuning)
+    try:
+        return path.relative_to(origin_root(root)).as_posix()
+    except ValueError:  # a journal outside the repository: only its name says anything portable
+        return path.name
 
 
 def open_storage(root: Path, tuning: TuningConfig) -> BaseStorage:

@@ -47,7 +47,8 @@ def train_vae_stage(stage: Stage) -> None:
     comparison: dict[str, float] = {}
     if cfg.anchor:
         log.info("VAE anchor: 784-400-20, Adam 1e-3, batch 128, 10 epochs")
-        anchor_module, anchor = vae_anchor(splits, params.training, params.seed, folder / "anchor")
+        training = params.training.with_threads(cfg.cpu_threads)
+        anchor_module, anchor = vae_anchor(splits, training, params.seed, folder / "anchor")
         comparison = paired_comparison(result.module, anchor_module, splits.test_x, params.seed)
         anchor.update(comparison)
     generator = torch.Generator().manual_seed(params.seed)

@@ -2,7 +2,9 @@
 
 The only place that knows their file and key names, so they are adjusted here alone:
 - `metrics.json` (tune@<family>): the study's headline numbers (HEADLINE and PREFIXES below:
-  `defaults/val/<metric>`, `tuned/val/<metric>`, `trials/*`, `pruning/seconds_saved`);
+  `defaults/val/<metric>`, `tuned/val/<metric>`, `trials/*`, `pruning/epochs_not_run`);
+- `details.json` (tune@<family>): `pruning.seconds_saved`, the time pruning saved (a timing,
+  so it stays out of the reproducible headline);
 - `tuned.json` (train_tuned@<family>): defaults against tuned settings on the validation and
   the test split at the family's full settings (`{"defaults": {"val", "test"}, "tuned": {...},
   "gain": {...}, "kept": "tuned" | "defaults", "metric", "direction", "reason",
@@ -26,6 +28,7 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "trials complete": ("trials/complete", "trials/completed"),
     "trials pruned": ("trials/pruned",),
     "trials failed": ("trials/failed",),
+    "epochs not run (pruned trials)": ("pruning/epochs_not_run",),
     "seconds saved by pruning": ("pruning/seconds_saved", "seconds_saved"),
     "gain of the best trial on val": ("gain/val",),
     "best trial better than the defaults (1/0)": ("tuned_better",),
@@ -85,7 +88,7 @@ def read_tuning(reports: Path, family: str) -> TuningResult:
         return TuningResult(family=family, status="not tuned yet")
     metrics = _json(folder / "metrics.json")
     tuned = _json(folder / "tuned.json")
-    headline = _headline(metrics)
+    headline = _headline({**metrics, **_pruning_time(_json(folder / "details.json"))})
     figures = tuple(
         (f"{TUNING}/{family}/{png.name}", _caption(png.stem))
         for png in sorted(folder.glob("*.png"))
@@ -131,6 +134,14 @@ def _headline(metrics: Mapping[str, object]) -> tuple[tuple[str, float], ...]:
         if key not in used and _number(value) is not None
     ]
     return tuple(rows)
+
+
+def _pruning_time(details: Mapping[str, object]) -> dict[str, object]:
+    """details.json's `pruning.seconds_saved` as the headline key the table shows."""
+    pruning = details.get("pruning")
+    if isinstance(pruning, Mapping) and "seconds_saved" in pruning:
+        return {"pruning/seconds_saved": pruning["seconds_saved"]}
+    return {}
 
 
 def _first(data: Mapping[str, object], keys: tuple[str, ...]) -> object:

@@ -17,7 +17,7 @@ from dlpipe.reporting.tuning_outputs import (
 )
 from dlpipe.stage import Skipped, Stage, StageSpec
 from dlpipe.tuning.objectives import OBJECTIVES
-from dlpipe.tuning.storage import storage_location
+from dlpipe.tuning.storage import recorded_location
 from dlpipe.tuning.study import StudySummary, open_study
 from dlpipe.tuning.workers import tune
 
@@ -73,7 +73,8 @@ def tune_family(stage: Stage, family: str) -> None:
                 "trials/complete": summary.counts["complete"],
                 "trials/pruned": summary.counts["pruned"],
                 "trials/failed": summary.counts["fail"],
-                "pruning/seconds_saved": summary.pruning.seconds_saved,
+                # Epochs, not seconds: the headline must reproduce; details.json has the time.
+                "pruning/epochs_not_run": summary.pruning.epochs_not_run,
             }
         ),
     )
@@ -98,7 +99,7 @@ def _details(summary: StudySummary, notes: list[str], stage: Stage, params: Any)
     pruning = summary.pruning
     return {
         "study": summary.name,
-        "storage": storage_location(stage.root, params.tuning),
+        "storage": recorded_location(stage.root, params.tuning),
         "metric": f"val/{summary.metric}",
         "direction": summary.direction,
         "trials_target": summary.target,
