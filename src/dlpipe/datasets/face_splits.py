@@ -17,7 +17,7 @@ import numpy as np
 
 from dlpipe.config import FaceSplitConfig
 from dlpipe.datasets import DatasetError
-from dlpipe.datasets.files import read_bytes
+from dlpipe.datasets.files import decode_csv_text, read_bytes
 
 SPLITS = ("train", "val", "test")
 SPLIT_COLUMNS = ("key", "person", "split")
@@ -142,15 +142,7 @@ def read_splits_file(path: Path) -> dict[str, str]:
         "set face_split.splits_file in params.yaml to a CSV with the columns file and split, "
         "or use face_split.source: stratified"
     )
-    data = read_bytes(path, fix)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise DatasetError(
-            f"{path}, line {line}: not UTF-8 (byte {data[err.start : err.start + 1]!r}). "
-            "To fix: save the file as UTF-8 CSV"
-        ) from err
+    text = decode_csv_text(read_bytes(path, fix), path)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [name.strip() for name in next(reader, [])]
     if not {"file", "split"} <= set(header):

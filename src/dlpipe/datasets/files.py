@@ -42,6 +42,19 @@ def read_bytes(
     return data
 
 
+def decode_csv_text(data: bytes, path: Path, error: type[Exception] = DatasetError) -> str:
+    """A CSV file's bytes as text (UTF-8, a byte-order mark dropped); other bytes are refused
+    with the line they are on."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise error(
+            f"{path}, line {line}: not UTF-8 (byte {data[err.start : err.start + 1]!r}). "
+            "To fix: save the file as UTF-8 CSV"
+        ) from err
+
+
 def read_csv_frame(path: Path, fix: str, error: type[Exception] = DatasetError) -> pd.DataFrame:
     """A CSV file with a header as a DataFrame, refusing what pandas would quietly accept.
 
@@ -49,15 +62,7 @@ def read_csv_frame(path: Path, fix: str, error: type[Exception] = DatasetError) 
     header name to `name.1`; both would reach a model as silent garbage, so both are errors here.
     Line numbers are 1-based and count the header as line 1.
     """
-    data = read_bytes(path, fix, error)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise error(
-            f"{path}, line {line}: not UTF-8 (byte {data[err.start : err.start + 1]!r}). "
-            "To fix: save the file as UTF-8 CSV"
-        ) from err
+    text = decode_csv_text(read_bytes(path, fix, error), path, error)
     header, short = _header_and_short_row(text, path, error)
     if not header:
         raise error(f"{path}: no header and no rows (only blank lines). To fix: {fix}")
