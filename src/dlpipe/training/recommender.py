@@ -74,6 +74,7 @@ def train_autoencoder(
     patience: int,
     run: RunLogger | None,
     checkpoint_dir: Path,
+    label: str = "",
 ) -> tuple[AutoencoderModule, dict[str, tuple[float, ...]]]:
     """Fit on `fit_ratings` rows; early stopping on the `val` ratings fed through those rows."""
     fit_values, fit_mask = _dense(fit_ratings, index, run_cfg.rows)
@@ -102,7 +103,7 @@ def train_autoencoder(
         monitor="val/rmse",
         patience=patience,
         history_keys=("train/loss", "train/rmse", "val/loss", "val/rmse"),
-        label=f"autoencoder {run_cfg.kind}",
+        label=label or f"autoencoder {run_cfg.kind}",
     )
     return module, fitted.history
 
@@ -119,27 +120,46 @@ def reconstruct(
     return out if rows == "user" else out.T
 
 
-def evaluate(
-    scores: np.ndarray,
-    predictions: np.ndarray,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    index: RatingIndex,
-    cfg: RecommenderConfig,
-) -> dict[str, float]:
+@dataclass(frozen=True)
+class HeldOut:
+    """The test ratings as every model is scored on them, built once per split: each mask is a
+    dense users x items pass (6,040 x 3,706 at ml-1m), and the stage scores eight models.
+
+    `excluded`: movies a user may not be recommended (`not_candidates`); `relevant`: held-out
+    movies rated at least `relevant_threshold`, candidates only.
+    """
+
+    users: np.ndarray
+    actual: np.ndarray
+    excluded: np.ndarray
+    relevant: np.ndarray
+    k: int
+
+
+def held_out(
+    train: pd.DataFrame, test: pd.DataFrame, index: RatingIndex, cfg: RecommenderConfig
+) -> HeldOut:
+    excluded = not_candidates(train, index, cfg.min_item_ratings)
+    ratings = to_matrix(test, index, by="user").toarray()
+    return HeldOut(
+        users=test["user"].to_numpy(),
+        actual=test["rating"].to_numpy(),
+        excluded=excluded,
+        relevant=relevant_from_ratings(ratings, cfg.relevant_threshold) & ~excluded,
+        k=cfg.k,
+    )
+
+
+def evaluate(scores: np.ndarray, predictions: np.ndarray, test: HeldOut) -> dict[str, float]:
     """Pooled RMSE/MAE, the course's per-user loss, and ranking metrics on the test ratings.
 
     Rankings are over candidate movies only (`candidates`): the same ones for every model.
     """
-    actual = test["rating"].to_numpy()
-    excluded = not_candidates(train, index, cfg.min_item_ratings)
-    held_out = to_matrix(test, index, by="user").toarray()
-    relevant = relevant_from_ratings(held_out, cfg.relevant_threshold) & ~excluded
     return {
-        "rmse": rmse(actual, predictions),
-        "mae": mae(actual, predictions),
-        "per_user_loss": per_user_loss(test["user"].to_numpy(), actual, predictions),
-        **ranking_metrics(scores, excluded, relevant, cfg.k),
+        "rmse": rmse(test.actual, predictions),
+        "mae": mae(test.actual, predictions),
+        "per_user_loss": per_user_loss(test.users, test.actual, predictions),
+        **ranking_metrics(scores, test.excluded, test.relevant, test.k),
     }
 
 
@@ -187,10 +207,21 @@ def autoencoder_scores(
     seed: int,
     run: RunLogger | None,
     checkpoint_dir: Path,
+    label: str = "",
 ) -> ModelScores:
+    """`label` names the model in the per-epoch progress lines (default: its kind)."""
     fit_ratings, val = random_holdout(train, cfg.val_fraction, seed + 1)
     module, history = train_autoencoder(
-        run_cfg, fit_ratings, val, index, training, seed, cfg.patience, run, checkpoint_dir / name
+        run_cfg,
+        fit_ratings,
+        val,
+        index,
+        training,
+        seed,
+        cfg.patience,
+        run,
+        checkpoint_dir / name,
+        label,
     )
     scores = reconstruct(module, train, index, run_cfg.rows)
     rows = index.user_rows(test["user"].to_numpy())
