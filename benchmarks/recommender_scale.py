@@ -11,13 +11,13 @@ time; its reports give epochs, validation and test RMSE.
 Peak memory: resource.getrusage(RUSAGE_CHILDREN).ru_maxrss after the stage, i.e. the largest
 resident set of any finished child (the stage process: it starts no children of its own).
 
-`--compare` adds the slow-path check for the one default changed for scale (the sparse AE's
+`--compare-epochs N` adds the slow-path check for the one default changed for scale (the sparse AE's
 width, 2n capped at `max_hidden`): the sparse AE alone at ml-1m's shape, capped and uncapped
 (2n = 12,080), for `--compare-epochs` epochs each, same split, seed and optimizer, so equal
 epochs compare honestly; the uncapped one costs minutes per epoch.
 
 Run: PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/recommender_scale.py
-     [--users 6040 --movies 3706 --ratings 1000209] [--compare] [--write-docs]
+     [--users 6040 --movies 3706 --ratings 1000209] [--compare-epochs 3] [--write-docs]
 """
 
 from __future__ import annotations
@@ -113,24 +113,93 @@ def per_model(project: Path) -> list[dict[str, Any]]:
 def run_stage(data: Path, project: Path, overrides: dict[str, Any]) -> dict[str, Any]:
     scratch_project(project, data, overrides)
     fetch_s = run_script(project, "fetch_movielens", project / "fetch.log")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_before = os.getloadavg()[0]
     stage_s = run_script(project, "train_recommender", project / "train.log")
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "fetch_s": fetch_s,
         "stage_s": stage_s,
-        "peak_gb": peak_kb / 1024**2,
+        "load": (load_before, os.getloadavg()[0]),
+        "stage_cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        "peak_gb": after.ru_maxrss / 1024**2,
         "models": per_model(project),
         "log": (project / "train.log").read_text(encoding="utf-8"),
     }
 
 
+def one_model(data: Path, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """One autoencoder of the stage trained alone, exactly as the stage trains it (same split,
+    seed, data module and fit), with `changes` to its params.yaml entry; in this process."""
+    from dlpipe.config import load_params
+    from dlpipe.data.rating_matrix import build_index
+    from dlpipe.datasets.movielens import load_ratings
+    from dlpipe.stage import configure_logging
+    from dlpipe.training.recommender import autoencoder_scores, evaluate, held_out, split_ratings
+
+    configure_logging()
+    params = load_params(ROOT / "params.yaml")
+    cfg = params.recommender
+    run_cfg = cfg.autoencoders[name]
+    if "network" in changes:
+        changes = {**changes, "network": run_cfg.network.replace(**changes["network"])}
+    run_cfg = run_cfg.replace(**changes)
+    ratings = load_ratings(data).ratings
+    index = build_index(ratings)
+    train, test = split_ratings(ratings, cfg, params.seed)
+    training = params.training.replace(progress_bar=False)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        scores = autoencoder_scores(
+            name, run_cfg, train, test, index, cfg, training, params.seed, None, Path(tmp), name
+        )
+    seconds = time.perf_counter() - started
+    curve = scores.history["val/rmse"]
+    return {
+        "seconds": seconds,
+        "s_per_epoch": seconds / max(len(curve), 1),
+        "epochs": len(curve),
+        "val_curve": list(curve),
+        "val_rmse": scores.val_rmse,
+        "test_rmse": evaluate(scores.scores, scores.predictions, held_out(train, test, index, cfg))[
+            "rmse"
+        ],
+        "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+    }
+
+
+def slow_path(data: Path, epochs: int, log: Path) -> dict[str, dict[str, Any]]:
+    """The sparse AE for `epochs` epochs at today's width (capped) and at the old 2n, each in
+    its own child process (so each peak memory is its own)."""
+    out = {}
+    for label, network in (("capped", {}), ("2n (old default)", {"max_hidden": None})):
+        changes = json.dumps({"max_epochs": epochs, "network": network})
+        with log.open("a", encoding="utf-8") as sink:
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", str(data), "sparse", changes],
+                env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'benchmarks'}"},
+                stdout=subprocess.PIPE,
+                stderr=sink,
+                text=True,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise SystemExit(f"the sparse AE ({label}) failed; its log: {log}")
+        out[label] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":  # one model, for slow_path
+        print(json.dumps(one_model(Path(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=ML_1M["n_users"])
     parser.add_argument("--movies", type=int, default=ML_1M["n_movies"])
     parser.add_argument("--ratings", type=int, default=ML_1M["n_ratings"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--compare-epochs", type=int, default=0, help="slow-path check (0: off)")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="recommender-scale-") as tmp:
@@ -145,6 +214,10 @@ def main() -> None:
             flush=True,
         )
         result = run_stage(data, work / "project", {})
+        print(render(result, args), flush=True)
+        if args.compare_epochs:
+            fetched = work / "project" / "data" / "raw" / "movielens"
+            result["slow_path"] = slow_path(fetched, args.compare_epochs, work / "compare.log")
     report = render(result, args)
     print(report)
     if args.write_docs:
@@ -160,7 +233,8 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
     """The markdown table and the verdicts."""
     lines = [
         f"Measured {datetime.date.today()} on {platform.machine()} ({os.cpu_count()} CPUs), "
-        f"`PYTHONPATH=src:benchmarks python benchmarks/recommender_scale.py`: synthetic "
+        f"`PYTHONPATH=src:benchmarks python benchmarks/recommender_scale.py"
+        f"{f' --compare-epochs {args.compare_epochs}' if args.compare_epochs else ''}`: synthetic "
         f"{args.ratings:,} ratings, {args.users:,} users x {args.movies:,} movies, seed "
         f"{args.seed}, default params.yaml.",
         "",
@@ -180,9 +254,27 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
         "",
         f"Whole stage (train_recommender, every model, evaluation, outputs): {stage / 60:.1f} "
         f"min (budget {BUDGET_S / 60:.0f}: {'met' if stage <= BUDGET_S else 'NOT met'}); "
+        f"CPU time {result['stage_cpu_s'] / 60:.1f} min (wall time stretches when other "
+        f"processes share the 2 cores; the stage uses one thread, `training.cpu_threads`); "
         f"fetch_movielens {result['fetch_s']:.0f} s. Peak RSS {result['peak_gb']:.2f} GB "
-        f"(the issue's run: {MEMORY_GB} GB).",
+        f"(the issue's run: {MEMORY_GB} GB). Load average before/after the stage: "
+        f"{result['load'][0]:.1f} / {result['load'][1]:.1f}.",
     ]
+    if "slow_path" in result:
+        lines += [
+            "",
+            f"Slow-path check (the sparse AE alone, first {args.compare_epochs} epochs, same "
+            "split, seed and optimizer; the one network whose default changed for scale):",
+            "",
+            "| sparse AE | s/epoch | peak RSS GB | val RMSE per epoch | test RMSE at the best |",
+            "|---|---:|---:|---|---:|",
+        ]
+        for label, row in result["slow_path"].items():
+            curve = ", ".join(f"{v:.4f}" for v in row["val_curve"])
+            lines.append(
+                f"| {label} | {row['s_per_epoch']:.1f} | {row['peak_gb']:.2f} | {curve} | "
+                f"{row['test_rmse']:.4f} |"
+            )
     return "\n".join(lines)
 
 
