@@ -6,6 +6,7 @@ autoencoder's epoch (early stopping); the test ratings are used for the reported
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from dlpipe.data.rating_matrix import (
     random_holdout,
     to_matrix,
 )
-from dlpipe.data.tensor_data import PairsDataModule
+from dlpipe.data.tensor_data import PairsDataModule, TensorPairs
 from dlpipe.evaluation.errors import mae, rmse
 from dlpipe.evaluation.rating_baselines import Biases, GlobalMean, MatrixFactorization
 from dlpipe.evaluation.rating_metrics import (
@@ -77,10 +78,10 @@ def train_autoencoder(
     label: str = "",
 ) -> tuple[AutoencoderModule, dict[str, tuple[float, ...]]]:
     """Fit on `fit_ratings` rows; early stopping on the `val` ratings fed through those rows."""
-    fit_values, fit_mask = _dense(fit_ratings, index, run_cfg.rows)
-    val_values, val_mask = _dense(val, index, run_cfg.rows)
+    train_rows, val_rows = _row_pairs(fit_ratings, val, index, run_cfg.rows)
     torch.manual_seed(seed)
-    network = build_autoencoder(run_cfg.kind, fit_values.shape[1], **run_cfg.network.kwargs())
+    n_inputs = train_rows.x.shape[1]
+    network = build_autoencoder(run_cfg.kind, n_inputs, **run_cfg.network.kwargs())
     module = AutoencoderModule(
         network,
         optimizer_factory(run_cfg.optimizer, run_cfg.optimizer_hyper),
@@ -88,8 +89,6 @@ def train_autoencoder(
         sparsity_target=run_cfg.sparsity_target,
         l2=run_cfg.l2,
     )
-    train_rows = rating_rows(fit_values, fit_values, fit_mask)
-    val_rows = rating_rows(fit_values, val_values, val_mask)
     batch = run_cfg.batch_size
     data = PairsDataModule(train_rows, val_rows, batch, seed, eval_batch_size=4 * batch)
     fitted = fit(
@@ -106,6 +105,18 @@ def train_autoencoder(
         label=label or f"autoencoder {run_cfg.kind}",
     )
     return module, fitted.history
+
+
+def _row_pairs(
+    fit_ratings: pd.DataFrame, val: pd.DataFrame, index: RatingIndex, rows: str
+) -> tuple[TensorPairs, TensorPairs]:
+    """(training rows, validation rows) for `rating_rows`; the dense temporaries die here."""
+    fit_values, fit_mask = _dense(fit_ratings, index, rows)
+    val_values, val_mask = _dense(val, index, rows)
+    return (
+        rating_rows(fit_values, fit_values, fit_mask),
+        rating_rows(fit_values, val_values, val_mask),
+    )
 
 
 def reconstruct(
@@ -224,10 +235,14 @@ def autoencoder_scores(
         label,
     )
     scores = reconstruct(module, train, index, run_cfg.rows)
+    low, high = module.rating_range
+    # The module, its Trainer and their loaders refer to each other, so only the cycle collector
+    # frees them; at ml-1m the next model's dense rows (~0.7 GB) would otherwise pile on top.
+    del module
+    gc.collect()
     rows = index.user_rows(test["user"].to_numpy())
     cols = index.item_cols(test["item"].to_numpy())
     val_rmse = min(history["val/rmse"]) if history["val/rmse"] else float("nan")
-    low, high = module.rating_range
     return ModelScores(np.clip(scores[rows, cols], low, high), scores, val_rmse, history)
 
 
