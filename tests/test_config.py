@@ -445,7 +445,8 @@ def test_as_plain_is_the_yaml_data(project_raw: dict, tmp_path: Path) -> None:
     params = load_params(ROOT / "params.yaml")
     plain = as_plain(params)
     assert plain == project_raw  # lists for tuples, only the network keys set, YAML order
-    assert list(plain["recommender"]["autoencoders"]["sparse"]["network"]) == []
+    # only the key params.yaml sets (max_hidden), not the unset hidden/activation/...
+    assert list(plain["recommender"]["autoencoders"]["sparse"]["network"]) == ["max_hidden"]
     assert load_params(_write(tmp_path, plain)) == params
 
 

@@ -275,7 +275,10 @@ def _write_movielens(folder: Path, users: int = 60, items: int = 40) -> None:
 def test_recommender_stages_from_a_local_folder(project: Path) -> None:
     _write_movielens(project / "ml")
     _run_stage(project, "fetch_movielens")
-    _run_stage(project, "train_recommender")
+    log = _run_stage(project, "train_recommender")
+    # Progress: which model of how many, which epoch of how many, its validation RMSE.
+    assert "autoencoder 1/5 stacked: epoch 1/3: " in log and "val/rmse" in log
+    assert re.search(r"autoencoder 5/5 autorec: done in \d+ s, \d+ epochs, best val RMSE", log)
     details = json.loads((project / "reports/recommender/details.json").read_text())
     assert {"global_mean", "biases", "matrix_factorization", "stacked"} <= set(details)
     for row in details.values():

@@ -95,6 +95,16 @@ def test_presets_have_the_courses_shapes() -> None:
     assert isinstance(autorec.decoder[-1], torch.nn.Linear)  # identity output
 
 
+def test_max_hidden_caps_the_sparse_width_and_only_above_the_cap() -> None:
+    def width(n: int, **hyper: int) -> int:
+        return build_autoencoder("sparse", n, **hyper).encode(torch.zeros(1, n)).shape[1]
+
+    assert width(30, max_hidden=50) == 50  # 2n = 60, capped
+    assert width(20, max_hidden=50) == 40  # 2n = 40, under the cap
+    assert width(30) == 60  # no cap: the preset's 2n
+    assert build_autoencoder("sparse", 30, max_hidden=50).init_kwargs["hidden"] == [50]
+
+
 def test_sparsity_penalty_is_zero_only_at_the_target() -> None:
     at_target = torch.full((8, 5), 0.05)
     assert kl_sparsity(at_target, 0.05).item() == pytest.approx(0.0, abs=1e-6)

@@ -140,7 +140,7 @@ Activation = Literal["sigmoid", "relu", "selu", "tanh"]
 AUTOENCODER_NETWORK_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "stacked": ("hidden", "activation"),
-        "sparse": ("hidden",),
+        "sparse": ("hidden", "max_hidden"),
         "denoising": ("hidden", "activation", "corruption"),
         "deep": ("hidden", "activation", "dropout"),
         "autorec": ("hidden",),
@@ -158,6 +158,7 @@ class AutoencoderNetwork(Section):
     activation: Activation | None = None
     dropout: Probability | None = None
     corruption: Probability | None = None
+    max_hidden: Count | None = None  # caps every hidden width (the sparse AE's 2n)
 
 
 def _network_fits_kind(network: AutoencoderNetwork, info: ValidationInfo) -> Any:

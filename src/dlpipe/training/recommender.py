@@ -6,6 +6,7 @@ autoencoder's epoch (early stopping); the test ratings are used for the reported
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from dlpipe.data.rating_matrix import (
     random_holdout,
     to_matrix,
 )
-from dlpipe.data.tensor_data import PairsDataModule
+from dlpipe.data.tensor_data import PairsDataModule, TensorPairs
 from dlpipe.evaluation.errors import mae, rmse
 from dlpipe.evaluation.rating_baselines import Biases, GlobalMean, MatrixFactorization
 from dlpipe.evaluation.rating_metrics import (
@@ -74,12 +75,13 @@ def train_autoencoder(
     patience: int,
     run: RunLogger | None,
     checkpoint_dir: Path,
+    label: str = "",
 ) -> tuple[AutoencoderModule, dict[str, tuple[float, ...]]]:
     """Fit on `fit_ratings` rows; early stopping on the `val` ratings fed through those rows."""
-    fit_values, fit_mask = _dense(fit_ratings, index, run_cfg.rows)
-    val_values, val_mask = _dense(val, index, run_cfg.rows)
+    train_rows, val_rows = _row_pairs(fit_ratings, val, index, run_cfg.rows)
     torch.manual_seed(seed)
-    network = build_autoencoder(run_cfg.kind, fit_values.shape[1], **run_cfg.network.kwargs())
+    n_inputs = train_rows.x.shape[1]
+    network = build_autoencoder(run_cfg.kind, n_inputs, **run_cfg.network.kwargs())
     module = AutoencoderModule(
         network,
         optimizer_factory(run_cfg.optimizer, run_cfg.optimizer_hyper),
@@ -87,8 +89,6 @@ def train_autoencoder(
         sparsity_target=run_cfg.sparsity_target,
         l2=run_cfg.l2,
     )
-    train_rows = rating_rows(fit_values, fit_values, fit_mask)
-    val_rows = rating_rows(fit_values, val_values, val_mask)
     batch = run_cfg.batch_size
     data = PairsDataModule(train_rows, val_rows, batch, seed, eval_batch_size=4 * batch)
     fitted = fit(
@@ -102,9 +102,21 @@ def train_autoencoder(
         monitor="val/rmse",
         patience=patience,
         history_keys=("train/loss", "train/rmse", "val/loss", "val/rmse"),
-        label=f"autoencoder {run_cfg.kind}",
+        label=label or f"autoencoder {run_cfg.kind}",
     )
     return module, fitted.history
+
+
+def _row_pairs(
+    fit_ratings: pd.DataFrame, val: pd.DataFrame, index: RatingIndex, rows: str
+) -> tuple[TensorPairs, TensorPairs]:
+    """(training rows, validation rows) for `rating_rows`; the dense temporaries die here."""
+    fit_values, fit_mask = _dense(fit_ratings, index, rows)
+    val_values, val_mask = _dense(val, index, rows)
+    return (
+        rating_rows(fit_values, fit_values, fit_mask),
+        rating_rows(fit_values, val_values, val_mask),
+    )
 
 
 def reconstruct(
@@ -119,27 +131,46 @@ def reconstruct(
     return out if rows == "user" else out.T
 
 
-def evaluate(
-    scores: np.ndarray,
-    predictions: np.ndarray,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    index: RatingIndex,
-    cfg: RecommenderConfig,
-) -> dict[str, float]:
+@dataclass(frozen=True)
+class HeldOut:
+    """The test ratings as every model is scored on them, built once per split: each mask is a
+    dense users x items pass (6,040 x 3,706 at ml-1m), and the stage scores eight models.
+
+    `excluded`: movies a user may not be recommended (`not_candidates`); `relevant`: held-out
+    movies rated at least `relevant_threshold`, candidates only.
+    """
+
+    users: np.ndarray
+    actual: np.ndarray
+    excluded: np.ndarray
+    relevant: np.ndarray
+    k: int
+
+
+def held_out(
+    train: pd.DataFrame, test: pd.DataFrame, index: RatingIndex, cfg: RecommenderConfig
+) -> HeldOut:
+    excluded = not_candidates(train, index, cfg.min_item_ratings)
+    ratings = to_matrix(test, index, by="user").toarray()
+    return HeldOut(
+        users=test["user"].to_numpy(),
+        actual=test["rating"].to_numpy(),
+        excluded=excluded,
+        relevant=relevant_from_ratings(ratings, cfg.relevant_threshold) & ~excluded,
+        k=cfg.k,
+    )
+
+
+def evaluate(scores: np.ndarray, predictions: np.ndarray, test: HeldOut) -> dict[str, float]:
     """Pooled RMSE/MAE, the course's per-user loss, and ranking metrics on the test ratings.
 
     Rankings are over candidate movies only (`candidates`): the same ones for every model.
     """
-    actual = test["rating"].to_numpy()
-    excluded = not_candidates(train, index, cfg.min_item_ratings)
-    held_out = to_matrix(test, index, by="user").toarray()
-    relevant = relevant_from_ratings(held_out, cfg.relevant_threshold) & ~excluded
     return {
-        "rmse": rmse(actual, predictions),
-        "mae": mae(actual, predictions),
-        "per_user_loss": per_user_loss(test["user"].to_numpy(), actual, predictions),
-        **ranking_metrics(scores, excluded, relevant, cfg.k),
+        "rmse": rmse(test.actual, predictions),
+        "mae": mae(test.actual, predictions),
+        "per_user_loss": per_user_loss(test.users, test.actual, predictions),
+        **ranking_metrics(scores, test.excluded, test.relevant, test.k),
     }
 
 
@@ -187,16 +218,31 @@ def autoencoder_scores(
     seed: int,
     run: RunLogger | None,
     checkpoint_dir: Path,
+    label: str = "",
 ) -> ModelScores:
+    """`label` names the model in the per-epoch progress lines (default: its kind)."""
     fit_ratings, val = random_holdout(train, cfg.val_fraction, seed + 1)
     module, history = train_autoencoder(
-        run_cfg, fit_ratings, val, index, training, seed, cfg.patience, run, checkpoint_dir / name
+        run_cfg,
+        fit_ratings,
+        val,
+        index,
+        training,
+        seed,
+        cfg.patience,
+        run,
+        checkpoint_dir / name,
+        label,
     )
     scores = reconstruct(module, train, index, run_cfg.rows)
+    low, high = module.rating_range
+    # The module, its Trainer and their loaders refer to each other, so only the cycle collector
+    # frees them; at ml-1m the next model's dense rows (~0.7 GB) would otherwise pile on top.
+    del module
+    gc.collect()
     rows = index.user_rows(test["user"].to_numpy())
     cols = index.item_cols(test["item"].to_numpy())
     val_rmse = min(history["val/rmse"]) if history["val/rmse"] else float("nan")
-    low, high = module.rating_range
     return ModelScores(np.clip(scores[rows, cols], low, high), scores, val_rmse, history)
 
 

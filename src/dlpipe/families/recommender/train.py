@@ -3,7 +3,9 @@ that `dlpipe recommend` serves."""
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 
 from dlpipe.config import as_plain
 from dlpipe.data.rating_matrix import build_index
@@ -22,11 +24,12 @@ from dlpipe.training.recommender import (
     baseline_scores,
     best_on_validation,
     evaluate,
-    not_candidates,
+    held_out,
     split_ratings,
 )
 
 REPORTS = "reports/recommender"
+log = logging.getLogger(__name__)
 
 
 def train_recommender(stage: Stage) -> None:
@@ -40,22 +43,47 @@ def train_recommender(stage: Stage) -> None:
     data = load_ratings(stage.path("data/raw/movielens"))
     index = build_index(data.ratings)
     train, test = split_ratings(data.ratings, cfg, params.seed)
+    log.info(
+        "%d ratings, %d users x %d movies; baselines first, then %d autoencoders",
+        len(data.ratings),
+        index.n_users,
+        index.n_items,
+        len(cfg.autoencoders),
+    )
+    scored_on = held_out(train, test, index, cfg)
     results: dict[str, ModelScores] = baseline_scores(train, test, index, cfg, params.seed)
-    for name, run_cfg in cfg.autoencoders.items():
+    metrics = {name: evaluate(r.scores, r.predictions, scored_on) for name, r in results.items()}
+    count = len(cfg.autoencoders)
+    for number, (name, run_cfg) in enumerate(cfg.autoencoders.items(), start=1):
+        label = f"autoencoder {number}/{count} {name}"
+        log.info("%s: %s rows, up to %d epochs", label, run_cfg.rows, run_cfg.max_epochs)
+        started = time.perf_counter()
         child_params = {"model": name, **as_plain(run_cfg)}
         with start_run(
             stage.root, stage.spec.family, stage.spec.name, child_params, name, parent
         ) as run:
             results[name] = autoencoder_scores(
-                name, run_cfg, train, test, index, cfg, params.training, params.seed, run, out
+                name,
+                run_cfg,
+                train,
+                test,
+                index,
+                cfg,
+                params.training,
+                params.seed,
+                run,
+                out,
+                label=label,
             )
-            run.log_metrics(
-                evaluate(results[name].scores, results[name].predictions, train, test, index, cfg)
-            )
-    metrics = {
-        name: evaluate(r.scores, r.predictions, train, test, index, cfg)
-        for name, r in results.items()
-    }
+            metrics[name] = evaluate(results[name].scores, results[name].predictions, scored_on)
+            run.log_metrics(metrics[name])
+        log.info(
+            "%s: done in %.0f s, %d epochs, best val RMSE %.4f",
+            label,
+            time.perf_counter() - started,
+            len(results[name].history["val/rmse"]),
+            results[name].val_rmse,
+        )
     parent.log_metrics(
         {
             f"details/{m}/test/{k}": v
@@ -90,8 +118,7 @@ def train_recommender(stage: Stage) -> None:
             },
         ),
     )
-    excluded = not_candidates(train, index, cfg.min_item_ratings)
-    recs = top_unseen(best, results[best].scores, excluded, index.users, index.items)
+    recs = top_unseen(best, results[best].scores, scored_on.excluded, index.users, index.items)
     save(recs, out / "recommendations.npz")
     register_recommender(parent, out / "recommendations.npz", data.titles, cfg.sample_users)
     known = set(index.users.tolist())

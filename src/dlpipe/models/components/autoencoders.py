@@ -112,8 +112,10 @@ def _presets(n_inputs: int) -> dict[str, dict[str, Any]]:
     return {
         # The course: 20-10-20 sigmoid, linear output.
         "stacked": {"hidden": (20, 10), "activation": "sigmoid"},
-        # Overcomplete sigmoid layer; the KL weight and target live in the training module.
-        "sparse": {"hidden": (2 * n_inputs,)},
+        # Overcomplete sigmoid layer (2n, at most `max_hidden` units: at ml-1m's 6,040-wide rows
+        # 2n would be 146M weights, and Adam's pass over them dominates each step); the KL
+        # weight and target live in the training module.
+        "sparse": {"hidden": (2 * n_inputs,), "max_hidden": None},
         "denoising": {"hidden": (20, 10), "activation": "sigmoid", "corruption": 0.2},
         # DeepRec-like: SELU, dropout on the code.
         "deep": {"hidden": (512, 256), "activation": "selu", "dropout": 0.5},
@@ -137,4 +139,8 @@ def build_autoencoder(kind: str, n_inputs: int, **hyper: Any) -> MirroredAutoenc
             f"unknown hyperparameter(s) {', '.join(map(repr, unknown))} for autoencoder "
             f"{kind!r}; accepted: {', '.join(defaults)}"
         )
-    return MirroredAutoencoder(n_inputs, **{**defaults, **hyper})
+    settings = {**defaults, **hyper}
+    cap = settings.pop("max_hidden", None)
+    if cap is not None:
+        settings["hidden"] = tuple(min(int(width), int(cap)) for width in settings["hidden"])
+    return MirroredAutoencoder(n_inputs, **settings)
