@@ -59,7 +59,7 @@ class TrainingConfig(Section):
     def with_threads(self, threads: int | None) -> TrainingConfig:
         """These settings with `threads` torch CPU threads (None: unchanged). One thread suits
         the many small fits; a model whose steps are big enough for a second core to pay (the
-        generative ones: 1.85x per step on two idle cores) sets its own count."""
+        generative ones: 1.5-1.9x per epoch on two idle cores) sets its own count."""
         return self if threads is None else self.replace(cpu_threads=threads)
 
 
